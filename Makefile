@@ -1,0 +1,39 @@
+# Everything here needs only python3 and npm on the machine: the virtual environment
+# and the pinned CDK CLI and Node.js (from package-lock.json) are installed on first use.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# The pinned Node.js and CDK CLI come first, so jsii and cdk run on them.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup synth deploy lint typecheck test clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+synth: setup
+	cdk synth --quiet
+
+deploy: setup
+	cdk deploy --all $(CDK_ARGS)
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	mypy
+
+test: lint typecheck
+	pytest
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""AWS strings the constructs emit, kept in one place.
+
+Sources are in ``docs/aws-facts`` of the design notes and linked per constant.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: CloudWatch namespace of SageMaker endpoint instance metrics (CPU, GPU, memory, disk).
+#: https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+ENDPOINT_INSTANCE_NAMESPACE: Final = "/aws/sagemaker/Endpoints"
+
+#: CloudWatch namespace of SageMaker invocation metrics (Invocations, ModelLatency, ...).
+INVOCATION_NAMESPACE: Final = "AWS/SageMaker"
+
+#: Dimension names of every endpoint variant metric. Multi-model endpoints publish no
+#: per-model metrics, so there is never a ``ModelName`` dimension.
+ENDPOINT_NAME_DIMENSION: Final = "EndpointName"
+VARIANT_NAME_DIMENSION: Final = "VariantName"
+
+#: Application Auto Scaling identifiers for an endpoint production variant.
+#: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-policy.html
+SERVICE_NAMESPACE: Final = "sagemaker"
+SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
+
+#: Predefined target-tracking metric for invocations per instance. The seed page's
+#: ``InvocationsPerInstance`` is not a valid value.
+INVOCATIONS_PER_INSTANCE_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
+
+#: Service-linked role Application Auto Scaling uses for SageMaker endpoints.
+#: https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html
+SCALING_SERVICE_PRINCIPAL: Final = "sagemaker.application-autoscaling.amazonaws.com"
+SCALING_SERVICE_LINKED_ROLE_NAME: Final = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+
+#: Service principal SageMaker assumes an execution role with.
+SAGEMAKER_SERVICE_PRINCIPAL: Final = "sagemaker.amazonaws.com"
+
+#: Variant name SageMaker examples and tools use by default.
+DEFAULT_VARIANT_NAME: Final = "AllTraffic"
+
+#: Prefix of every warning annotation the constructs add, so users can acknowledge them.
+WARNING_PREFIX: Final = "mme-scaling"

@@ -1,0 +1,142 @@
+"""The least-privilege permissions a multi-model endpoint's execution role needs.
+
+SageMaker assumes the role to pull the serving image, read model archives under the S3
+prefix, and write the endpoint's logs and metrics; nothing else is granted.
+https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from aws_cdk import Aws, Fn
+from aws_cdk import aws_iam as iam
+
+from mme_scaling_constructs.constants import ENDPOINT_INSTANCE_NAMESPACE
+from mme_scaling_constructs.validation import is_token
+
+#: ``<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]``.
+ECR_IMAGE_PATTERN: Final = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+)
+ECR_IMAGE_RULE: Final = "an Amazon ECR image URI: <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]"
+
+#: ``s3://<bucket>/<prefix>/``, the prefix possibly empty; always ending in ``/``.
+S3_PREFIX_PATTERN: Final = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>(?:[^/]+/)*)$")
+S3_PREFIX_RULE: Final = "an S3 prefix of the form s3://<bucket>/<prefix>/, ending in '/', at most 1024 characters"
+MODEL_DATA_URL_MAX_LENGTH: Final = 1024
+
+_ECR_PULL_ACTIONS: Final = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+_LOG_ACTIONS: Final = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcrImage:
+    """An image in an Amazon ECR repository.
+
+    Args:
+        account: the repository's account id (AWS-owned for Deep Learning Containers).
+        region: the repository's region.
+        repository: the repository name.
+    """
+
+    account: str
+    region: str
+    repository: str
+
+    @classmethod
+    def parse(cls, image_uri: str) -> EcrImage | None:
+        """The image named by ``image_uri``, or ``None`` if it is not an ECR image URI."""
+        match = ECR_IMAGE_PATTERN.match(image_uri)
+        if match is None:
+            return None
+        return cls(account=match["account"], region=match["region"], repository=match["repository"])
+
+    @property
+    def repository_arn(self) -> str:
+        """The repository ARN, in the stack's partition."""
+        return f"arn:{Aws.PARTITION}:ecr:{self.region}:{self.account}:repository/{self.repository}"
+
+
+def is_s3_prefix(model_data_url: str) -> bool:
+    """Whether ``model_data_url`` is an ``s3://bucket/prefix/`` URL ending in ``/``."""
+    return len(model_data_url) <= MODEL_DATA_URL_MAX_LENGTH and bool(S3_PREFIX_PATTERN.match(model_data_url))
+
+
+def model_access_statements(*, image_uri: str, model_data_url: str) -> list[iam.PolicyStatement]:
+    """Statements that let SageMaker serve the models under ``model_data_url`` with ``image_uri``.
+
+    Literal arguments give statements scoped to the repository, the prefix's objects and a
+    ``s3:prefix``-conditioned listing. A token image is scoped to the stack's account and
+    region; a token prefix is scoped with ``Fn::Split`` to its objects and its bucket.
+    """
+    return [
+        *_s3_statements(model_data_url),
+        *_ecr_statements(image_uri),
+        iam.PolicyStatement(
+            sid="WriteEndpointLogs",
+            actions=_LOG_ACTIONS,
+            resources=[
+                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*"
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="PutEndpointMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+        ),
+    ]
+
+
+def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
+    if is_token(model_data_url):
+        bucket_and_prefix = Fn.select(1, Fn.split("s3://", model_data_url))
+        bucket = Fn.select(0, Fn.split("/", bucket_and_prefix))
+        return [
+            iam.PolicyStatement(
+                sid="ReadModelArchives",
+                actions=["s3:GetObject"],
+                resources=[Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", bucket_and_prefix, "*"])],
+            ),
+            iam.PolicyStatement(
+                sid="ListModelArchives",
+                actions=["s3:ListBucket"],
+                resources=[Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", bucket])],
+            ),
+        ]
+    match = S3_PREFIX_PATTERN.match(model_data_url)
+    if match is None:
+        raise ValueError(f"model_data_url {model_data_url!r} is not {S3_PREFIX_RULE}")
+    bucket, prefix = match["bucket"], match["prefix"]
+    return [
+        iam.PolicyStatement(
+            sid="ReadModelArchives",
+            actions=["s3:GetObject"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"],
+        ),
+        iam.PolicyStatement(
+            sid="ListModelArchives",
+            actions=["s3:ListBucket"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}"],
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+        ),
+    ]
+
+
+def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
+    if is_token(image_uri):
+        repository_arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/*"
+    else:
+        image = EcrImage.parse(image_uri)
+        if image is None:
+            raise ValueError(f"image_uri {image_uri!r} is not {ECR_IMAGE_RULE}")
+        repository_arn = image.repository_arn
+    return [
+        iam.PolicyStatement(sid="PullServingImage", actions=_ECR_PULL_ACTIONS, resources=[repository_arn]),
+        # GetAuthorizationToken supports no resource-level permissions.
+        iam.PolicyStatement(sid="AuthenticateToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+    ]

@@ -1,0 +1,201 @@
+"""Scaling presets: capacity bounds, cooldowns and the policies that track CPU or GPU load.
+
+Both presets follow the AWS MME auto scaling page: a target-tracking policy on the predefined
+``SageMakerVariantInvocationsPerInstance`` metric (target 70), plus a utilization policy on
+``CPUUtilization`` or ``GPUUtilization`` whose per-device target the scaling construct
+multiplies by the instance's vCPU or GPU count. Cooldowns default to the page's example:
+10 minutes in, 5 minutes out.
+https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints-autoscaling.html
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aws_cdk import Duration
+
+from mme_scaling_constructs.errors import Problems
+from mme_scaling_constructs.instance_catalogue import lookup
+from mme_scaling_constructs.policies import (
+    CPU_UTILIZATION,
+    DEFAULT_INVOCATIONS_PER_INSTANCE,
+    GPU_UTILIZATION,
+    InvocationsPerInstancePolicy,
+    TargetTrackingSpec,
+    UtilizationPolicy,
+)
+from mme_scaling_constructs.validation import check_capacities, check_percent, check_positive, is_token
+
+#: Default lowest instance count: two, so that SageMaker can spread instances over
+#: Availability Zones. One is allowed, with a warning.
+DEFAULT_MIN_CAPACITY: Final = 2
+#: Default highest instance count.
+DEFAULT_MAX_CAPACITY: Final = 4
+#: Default target utilization per vCPU or per GPU, in percent.
+DEFAULT_UTILIZATION_PERCENT: Final = 50.0
+#: Default scale-in cooldown: the AWS MME page's example (10 minutes).
+DEFAULT_SCALE_IN_COOLDOWN: Final = Duration.minutes(10)
+#: Default scale-out cooldown: the AWS MME page's example (5 minutes).
+DEFAULT_SCALE_OUT_COOLDOWN: Final = Duration.minutes(5)
+
+
+class Device(enum.Enum):
+    """The kind of instance a preset is made for."""
+
+    CPU = "cpu"
+    GPU = "gpu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingPreset:
+    """Capacity bounds, cooldowns and target-tracking policies for one MME variant.
+
+    Build one with :meth:`cpu`, :meth:`gpu` or :meth:`for_instance_type`.
+
+    Args:
+        device: the kind of instance the preset is made for.
+        policies: the target-tracking policies, at least one.
+        min_capacity: lowest instance count, >= 1; defaults to 2.
+        max_capacity: highest instance count, >= min_capacity; defaults to 4.
+        scale_in_cooldown: cooldown of every policy that sets none; defaults to 10 minutes.
+        scale_out_cooldown: cooldown of every policy that sets none; defaults to 5 minutes.
+    """
+
+    device: Device
+    policies: tuple[TargetTrackingSpec, ...]
+    min_capacity: int = DEFAULT_MIN_CAPACITY
+    max_capacity: int = DEFAULT_MAX_CAPACITY
+    scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN
+    scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN
+
+    def __post_init__(self) -> None:
+        problems = Problems("ScalingPreset")
+        check_capacities(problems, self.min_capacity, self.max_capacity)
+        if not self.policies:
+            problems.add("policies", self.policies, "at least one target-tracking policy")
+        problems.raise_if_any()
+
+    @classmethod
+    def cpu(
+        cls,
+        *,
+        min_capacity: int = DEFAULT_MIN_CAPACITY,
+        max_capacity: int = DEFAULT_MAX_CAPACITY,
+        invocations_per_instance: float = DEFAULT_INVOCATIONS_PER_INSTANCE,
+        cpu_utilization_percent: float = DEFAULT_UTILIZATION_PERCENT,
+        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
+        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+    ) -> ScalingPreset:
+        """The preset for CPU instances.
+
+        Args:
+            min_capacity: lowest instance count, >= 1; defaults to 2.
+            max_capacity: highest instance count; defaults to 4.
+            invocations_per_instance: invocations per instance per minute; defaults to 70.
+            cpu_utilization_percent: average utilization per vCPU, in (0, 100]; defaults to
+                50. The emitted target is this times the instance's vCPU count.
+            scale_in_cooldown: defaults to 10 minutes.
+            scale_out_cooldown: defaults to 5 minutes.
+        """
+        return cls._build(
+            "ScalingPreset.cpu",
+            Device.CPU,
+            utilization=("cpu_utilization_percent", CPU_UTILIZATION, cpu_utilization_percent),
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            invocations_per_instance=invocations_per_instance,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+        )
+
+    @classmethod
+    def gpu(
+        cls,
+        *,
+        min_capacity: int = DEFAULT_MIN_CAPACITY,
+        max_capacity: int = DEFAULT_MAX_CAPACITY,
+        invocations_per_instance: float = DEFAULT_INVOCATIONS_PER_INSTANCE,
+        gpu_utilization_percent: float = DEFAULT_UTILIZATION_PERCENT,
+        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
+        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+    ) -> ScalingPreset:
+        """The preset for single-GPU instances.
+
+        Args:
+            min_capacity: lowest instance count, >= 1; defaults to 2.
+            max_capacity: highest instance count; defaults to 4.
+            invocations_per_instance: invocations per instance per minute; defaults to 70.
+            gpu_utilization_percent: average utilization per GPU, in (0, 100]; defaults to
+                50. The emitted target is this times the instance's GPU count.
+            scale_in_cooldown: defaults to 10 minutes.
+            scale_out_cooldown: defaults to 5 minutes.
+        """
+        return cls._build(
+            "ScalingPreset.gpu",
+            Device.GPU,
+            utilization=("gpu_utilization_percent", GPU_UTILIZATION, gpu_utilization_percent),
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            invocations_per_instance=invocations_per_instance,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+        )
+
+    @classmethod
+    def for_instance_type(cls, instance_type: str, **overrides: Any) -> ScalingPreset:
+        """:meth:`gpu` for a catalogued GPU type, :meth:`cpu` for any other.
+
+        Args:
+            instance_type: a literal ``ml.*`` instance type.
+            overrides: keyword arguments of the chosen constructor.
+
+        Raises:
+            ConfigurationError: if ``instance_type`` is a token, whose kind cannot be known.
+        """
+        if is_token(instance_type):
+            problems = Problems("ScalingPreset.for_instance_type")
+            problems.add(
+                "instance_type",
+                instance_type,
+                "a literal instance type; for a token, pass ScalingPreset.cpu() or ScalingPreset.gpu()",
+            )
+            problems.raise_if_any()
+        spec = lookup(instance_type)
+        if spec is not None and spec.is_gpu:
+            return cls.gpu(**overrides)
+        return cls.cpu(**overrides)
+
+    @classmethod
+    def _build(
+        cls,
+        subject: str,
+        device: Device,
+        *,
+        utilization: tuple[str, Any, float],
+        min_capacity: int,
+        max_capacity: int,
+        invocations_per_instance: float,
+        scale_in_cooldown: Duration,
+        scale_out_cooldown: Duration,
+    ) -> ScalingPreset:
+        parameter, metric, percent = utilization
+        problems = Problems(subject)
+        check_capacities(problems, min_capacity, max_capacity)
+        check_positive(
+            problems, "invocations_per_instance", invocations_per_instance, "invocations per instance per minute"
+        )
+        check_percent(problems, parameter, percent, metric.device)
+        problems.raise_if_any()
+        return cls(
+            device=device,
+            policies=(
+                InvocationsPerInstancePolicy(target_invocations_per_minute=invocations_per_instance),
+                UtilizationPolicy(metric=metric, target_percent=percent),
+            ),
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+        )

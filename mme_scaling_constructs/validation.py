@@ -1,0 +1,83 @@
+"""Value checks shared by the policies, presets and constructs.
+
+Each check records a :class:`~mme_scaling_constructs.errors.Problem` instead of raising, so
+that callers report every problem at once. Every check skips unresolved CDK tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from aws_cdk import Token
+
+from mme_scaling_constructs.errors import Problems
+
+#: Endpoint, endpoint config and variant names.
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
+SAGEMAKER_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+SAGEMAKER_NAME_RULE: Final = "1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
+
+
+def is_token(value: Any) -> bool:
+    """Whether ``value`` is an unresolved CDK token (a string, number or list one)."""
+    return Token.is_unresolved(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_positive(problems: Problems, parameter: str, value: Any, unit: str = "") -> None:
+    """Record a problem unless ``value`` is a number greater than 0 (or a token)."""
+    if is_token(value):
+        return
+    if not _is_number(value) or value <= 0:
+        suffix = f" ({unit})" if unit else ""
+        problems.add(parameter, value, f"a number greater than 0{suffix}")
+
+
+def check_percent(problems: Problems, parameter: str, value: Any, per: str) -> None:
+    """Record a problem unless ``value`` is a percentage in (0, 100] (or a token)."""
+    if is_token(value):
+        return
+    if not _is_number(value) or not 0 < value <= 100:
+        problems.add(parameter, value, f"a percentage per {per} greater than 0 and at most 100")
+
+
+def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any) -> None:
+    """Record problems with a variant's instance-count range.
+
+    ``min_capacity`` must be a whole number of at least 1, because a multi-model endpoint
+    variant cannot scale to zero; ``max_capacity`` must be a whole number not below it.
+    """
+    min_ok = check_whole_number(
+        problems,
+        "min_capacity",
+        min_capacity,
+        "a whole number >= 1 (a multi-model endpoint variant cannot scale to zero)",
+    )
+    max_ok = check_whole_number(problems, "max_capacity", max_capacity, "a whole number >= 1")
+    if min_ok and max_ok and max_capacity < min_capacity:
+        problems.add("max_capacity", max_capacity, f"a whole number >= min_capacity ({min_capacity})")
+
+
+def check_whole_number(problems: Problems, parameter: str, value: Any, allowed: str) -> bool:
+    """Record a problem unless ``value`` is an int >= 1 (or a token).
+
+    Returns True when ``value`` is a valid literal that further comparisons may use.
+    """
+    if is_token(value):
+        return False
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        problems.add(parameter, value, allowed)
+        return False
+    return True
+
+
+def check_sagemaker_name(problems: Problems, parameter: str, value: Any) -> None:
+    """Record a problem unless ``value`` is a valid SageMaker endpoint or variant name."""
+    if value is None or is_token(value):
+        return
+    if not isinstance(value, str) or not SAGEMAKER_NAME_PATTERN.match(value):
+        problems.add(parameter, value, SAGEMAKER_NAME_RULE)

@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh stack per test, and synthesis that always runs cfn-lint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from cfnlint.api import lint
+
+CPU_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mms-cpu:1.0"
+GPU_IMAGE = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
+MODEL_DATA_URL = "s3://model-bucket/models/"
+
+#: cfn-lint checks the templates in the regions where the example images live.
+LINT_REGIONS = ["us-east-1"]
+
+
+@pytest.fixture
+def stack() -> cdk.Stack:
+    """A fresh stack in a fresh app, with no environment (account and region are tokens)."""
+    return cdk.Stack(cdk.App(), "TestStack")
+
+
+def lint_errors(template: dict[str, Any]) -> list[str]:
+    """cfn-lint errors (not warnings or informational findings) of ``template``."""
+    matches = lint(json.dumps(template), regions=LINT_REGIONS)
+    return [str(match) for match in matches if match.rule.id.startswith("E")]
+
+
+@pytest.fixture
+def synth() -> Callable[[cdk.Stack], Template]:
+    """Synthesize a stack, assert cfn-lint finds no error in it, and return its template."""
+
+    def _synth(stack: cdk.Stack) -> Template:
+        template = Template.from_stack(stack)
+        assert lint_errors(template.to_json()) == []
+        return template
+
+    return _synth
