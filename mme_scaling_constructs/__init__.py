@@ -2,42 +2,108 @@
 
 ``MultiModelEndpoint`` deploys a multi-model endpoint and scales it; ``EndpointScaling``
 scales an endpoint made elsewhere; ``ScalingPreset`` chooses the policies.
+
+Names are imported on first use, so that the ``mme-scaling`` command line, which needs no
+CDK code, starts without the jsii runtime.
 """
 
-from mme_scaling_constructs.endpoint import MultiModelEndpoint
-from mme_scaling_constructs.errors import ConfigurationError, Problem
-from mme_scaling_constructs.instance_catalogue import (
-    INSTANCE_TYPES,
-    MME_GPU_INSTANCE_TYPES,
-    InstanceSpec,
-    MmeSupport,
-)
-from mme_scaling_constructs.policies import (
-    CPU_UTILIZATION,
-    GPU_UTILIZATION,
-    InvocationsPerInstancePolicy,
-    UtilizationMetric,
-    UtilizationPolicy,
-    invocations_target,
-)
-from mme_scaling_constructs.presets import Device, ScalingPreset
-from mme_scaling_constructs.scaling import EndpointScaling
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mme_scaling_constructs.endpoint import MultiModelEndpoint
+    from mme_scaling_constructs.errors import ConfigurationError, Problem, ScalingWarning
+    from mme_scaling_constructs.instance_catalogue import (
+        INSTANCE_TYPES,
+        MME_GPU_INSTANCE_TYPES,
+        InstanceSpec,
+        MmeSupport,
+    )
+    from mme_scaling_constructs.load_test import invocations_target
+    from mme_scaling_constructs.metrics import (
+        CPU_UTILIZATION,
+        DISK_UTILIZATION,
+        GPU_MEMORY_UTILIZATION,
+        GPU_UTILIZATION,
+        MEMORY_UTILIZATION,
+        MetricSpec,
+        UtilizationMetric,
+    )
+    from mme_scaling_constructs.policies import (
+        CustomMetricPolicy,
+        HighResolutionConcurrencyPolicy,
+        InvocationsPerInstancePolicy,
+        MetricMathPolicy,
+        UtilizationPolicy,
+    )
+    from mme_scaling_constructs.policy_json import load_policy
+    from mme_scaling_constructs.presets import Device, ScalingPreset
+    from mme_scaling_constructs.scaling import EndpointScaling
+
+_MODULE_OF = {
+    "MultiModelEndpoint": "endpoint",
+    "ConfigurationError": "errors",
+    "Problem": "errors",
+    "ScalingWarning": "errors",
+    "INSTANCE_TYPES": "instance_catalogue",
+    "MME_GPU_INSTANCE_TYPES": "instance_catalogue",
+    "InstanceSpec": "instance_catalogue",
+    "MmeSupport": "instance_catalogue",
+    "invocations_target": "load_test",
+    "CPU_UTILIZATION": "metrics",
+    "DISK_UTILIZATION": "metrics",
+    "GPU_MEMORY_UTILIZATION": "metrics",
+    "GPU_UTILIZATION": "metrics",
+    "MEMORY_UTILIZATION": "metrics",
+    "MetricSpec": "metrics",
+    "UtilizationMetric": "metrics",
+    "CustomMetricPolicy": "policies",
+    "HighResolutionConcurrencyPolicy": "policies",
+    "InvocationsPerInstancePolicy": "policies",
+    "MetricMathPolicy": "policies",
+    "UtilizationPolicy": "policies",
+    "load_policy": "policy_json",
+    "Device": "presets",
+    "ScalingPreset": "presets",
+    "EndpointScaling": "scaling",
+}
 
 __all__ = [
     "CPU_UTILIZATION",
+    "DISK_UTILIZATION",
+    "GPU_MEMORY_UTILIZATION",
     "GPU_UTILIZATION",
     "INSTANCE_TYPES",
+    "MEMORY_UTILIZATION",
     "MME_GPU_INSTANCE_TYPES",
     "ConfigurationError",
+    "CustomMetricPolicy",
     "Device",
     "EndpointScaling",
+    "HighResolutionConcurrencyPolicy",
     "InstanceSpec",
     "InvocationsPerInstancePolicy",
+    "MetricMathPolicy",
+    "MetricSpec",
     "MmeSupport",
     "MultiModelEndpoint",
     "Problem",
     "ScalingPreset",
+    "ScalingWarning",
     "UtilizationMetric",
     "UtilizationPolicy",
     "invocations_target",
+    "load_policy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

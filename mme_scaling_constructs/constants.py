@@ -28,6 +28,18 @@ SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 #: ``InvocationsPerInstance`` is not a valid value.
 INVOCATIONS_PER_INSTANCE_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
 
+#: High-resolution (10 s) predefined metric; AWS does not document it for MMEs.
+CONCURRENT_REQUESTS_PER_MODEL_METRIC: Final = "SageMakerVariantConcurrentRequestsPerModelHighResolution"
+
+#: Every predefined metric type Application Auto Scaling has for SageMaker.
+SAGEMAKER_PREDEFINED_METRICS: Final = (
+    INVOCATIONS_PER_INSTANCE_METRIC,
+    CONCURRENT_REQUESTS_PER_MODEL_METRIC,
+    "SageMakerVariantProvisionedConcurrencyUtilization",
+    "SageMakerInferenceComponentInvocationsPerCopy",
+    "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+)
+
 #: Service-linked role Application Auto Scaling uses for SageMaker endpoints.
 #: https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html
 SCALING_SERVICE_PRINCIPAL: Final = "sagemaker.application-autoscaling.amazonaws.com"

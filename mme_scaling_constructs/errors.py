@@ -63,3 +63,7 @@ class Problems:
         """Raise one :class:`ConfigurationError` listing every problem, if any."""
         if self.found:
             raise ConfigurationError(self.subject, self.found)
+
+
+class ScalingWarning(UserWarning):
+    """A legal configuration that is likely not to scale as intended."""

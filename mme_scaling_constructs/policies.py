@@ -4,34 +4,48 @@ A specification knows which metric it tracks and how to compute its ``TargetValu
 an instance type; :class:`~mme_scaling_constructs.scaling.EndpointScaling` turns it into an
 ``AWS::ApplicationAutoScaling::ScalingPolicy``.
 
-Sources: https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints-autoscaling.html
-and https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html (metric
-names, dimensions, and the fact that CPU and GPU utilization are summed over devices).
+Sources: https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints-autoscaling.html,
+https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html (metric names and
+dimensions; CPU and GPU utilization are summed over devices) and
+https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.constants import (
-    ENDPOINT_INSTANCE_NAMESPACE,
-    ENDPOINT_NAME_DIMENSION,
+    CONCURRENT_REQUESTS_PER_MODEL_METRIC,
     INVOCATIONS_PER_INSTANCE_METRIC,
-    VARIANT_NAME_DIMENSION,
 )
 from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
+from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
+from mme_scaling_constructs.metrics import (
+    MetricSpec,
+    UtilizationMetric,
+)
 from mme_scaling_constructs.validation import check_percent, check_positive, is_token
 
 #: Default target of the invocations-per-instance policy, from the AWS MME page's example.
 DEFAULT_INVOCATIONS_PER_INSTANCE: Final = 70.0
+#: Policy names: 1 to 256 printable characters.
+POLICY_NAME_PATTERN: Final = re.compile(r"^[\x20-\x7e]{1,256}$")
+#: Construct ids given as ``name``: letters and digits, starting with a letter.
+POLICY_ID_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+#: Metric math query ids: a lowercase letter, then letters, digits and underscores.
+QUERY_ID_PATTERN: Final = re.compile(r"^[a-z][a-zA-Z0-9_]{0,254}$")
+#: Id of the expression whose result a metric math policy tracks.
+MATH_RESULT_ID: Final = "result"
 
-#: Default safety factor applied to a load-tested maximum request rate.
-DEFAULT_SAFETY_FACTOR: Final = 0.5
+_Cfn = appscaling.CfnScalingPolicy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,11 +68,6 @@ class TargetTrackingSpec(Protocol):
     """What every target-tracking policy specification provides."""
 
     @property
-    def construct_id(self) -> str:
-        """Construct id of the policy; stable, because renaming it replaces the policy."""
-        ...
-
-    @property
     def scale_in_cooldown(self) -> Duration | None:
         """Scale-in cooldown, or ``None`` for the preset's."""
         ...
@@ -73,11 +82,30 @@ class TargetTrackingSpec(Protocol):
         """Whether the policy never removes capacity."""
         ...
 
+    @property
+    def policy_name(self) -> str | None:
+        """The ``PolicyName``, or ``None`` to derive it from the construct path."""
+        ...
+
+    @property
+    def construct_id(self) -> str:
+        """Construct id of the policy; stable, because renaming it replaces the policy."""
+        ...
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """What the policy tracks: two policies on one target must differ in it."""
+        ...
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """Warnings (id, message) about the policy, shown as CDK annotations."""
+        ...
+
     def context_problems(self, context: ScalingContext, parameter: str) -> list[Problem]:
         """Problems that only show for the variant in ``context``; ``parameter`` names the spec."""
         ...
 
-    def target_value(self, context: ScalingContext) -> float:
+    def emitted_target(self, context: ScalingContext) -> Any:
         """The ``TargetValue`` to emit for the variant in ``context``."""
         ...
 
@@ -87,133 +115,119 @@ class TargetTrackingSpec(Protocol):
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvocationsPerInstancePolicy:
+class _PolicyOptions:
+    """Options every target-tracking policy shares.
+
+    Args:
+        scale_in_cooldown: defaults to ``None``, the preset's cooldown.
+        scale_out_cooldown: defaults to ``None``, the preset's cooldown.
+        disable_scale_in: defaults to ``False``: the policy also removes capacity.
+        name: construct id of the policy; defaults to ``None``, a name derived from the metric.
+        policy_name: the ``PolicyName``; defaults to ``None``, derived from the construct path.
+    """
+
+    scale_in_cooldown: Duration | None = None
+    scale_out_cooldown: Duration | None = None
+    disable_scale_in: bool = False
+    name: str | None = None
+    policy_name: str | None = None
+
+    def _check_options(self, problems: Problems) -> None:
+        if self.name is not None and not POLICY_ID_PATTERN.match(self.name):
+            problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
+        name = self.policy_name
+        if name is not None and not is_token(name) and not POLICY_NAME_PATTERN.match(name):
+            problems.add("policy_name", self.policy_name, "1 to 256 printable characters")
+
+    def _id(self, default: str) -> str:
+        return default if self.name is None else self.name
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """None by default."""
+        return []
+
+    def context_problems(self, context: ScalingContext, parameter: str) -> list[Problem]:
+        """None by default: the target does not depend on the instance type."""
+        return []
+
+
+def _customized(metric: MetricSpec, context: ScalingContext) -> dict[str, Any]:
+    dimensions = metric.dimensions_for(endpoint_name=context.endpoint_name, variant_name=context.variant_name)
+    return {
+        "customized_metric_specification": _Cfn.CustomizedMetricSpecificationProperty(
+            metric_name=metric.metric_name,
+            namespace=metric.namespace,
+            dimensions=[_Cfn.MetricDimensionProperty(name=k, value=v) for k, v in dimensions.items()],
+            statistic=metric.statistic,
+            unit=metric.unit,
+        )
+    }
+
+
+def _predefined(metric_type: str) -> dict[str, Any]:
+    return {
+        "predefined_metric_specification": _Cfn.PredefinedMetricSpecificationProperty(
+            predefined_metric_type=metric_type
+        )
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvocationsPerInstancePolicy(_PolicyOptions):
     """Track ``SageMakerVariantInvocationsPerInstance``, the metric AWS recommends for MMEs.
 
     The metric is the average number of invocations per minute per instance, summed over
-    every model the endpoint serves.
+    every model the endpoint serves. Other options: see ``_PolicyOptions``.
 
     Args:
         target_invocations_per_minute: invocations per instance per minute to hold.
             Defaults to 70, the AWS example; derive yours from a load test with
             :meth:`from_load_test`.
-        scale_in_cooldown: defaults to ``None``, the preset's cooldown.
-        scale_out_cooldown: defaults to ``None``, the preset's cooldown.
-        disable_scale_in: defaults to ``False``.
     """
 
     target_invocations_per_minute: float = DEFAULT_INVOCATIONS_PER_INSTANCE
-    scale_in_cooldown: Duration | None = None
-    scale_out_cooldown: Duration | None = None
-    disable_scale_in: bool = False
 
     def __post_init__(self) -> None:
         problems = Problems("InvocationsPerInstancePolicy")
         check_positive(problems, "target_invocations_per_minute", self.target_invocations_per_minute)
+        self._check_options(problems)
         problems.raise_if_any()
 
     @property
     def construct_id(self) -> str:
-        """``"InvocationsPerInstance"``."""
-        return "InvocationsPerInstance"
+        """``name``, or ``"InvocationsPerInstance"``."""
+        return self._id("InvocationsPerInstance")
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """The predefined metric type."""
+        return ("predefined", INVOCATIONS_PER_INSTANCE_METRIC)
 
     @classmethod
     def from_load_test(
-        cls,
-        *,
-        max_requests_per_second: float,
-        safety_factor: float = DEFAULT_SAFETY_FACTOR,
-        scale_in_cooldown: Duration | None = None,
-        scale_out_cooldown: Duration | None = None,
-        disable_scale_in: bool = False,
+        cls, *, max_requests_per_second: float, safety_factor: float = DEFAULT_SAFETY_FACTOR, **options: Any
     ) -> InvocationsPerInstancePolicy:
         """A policy whose target is ``max_requests_per_second x safety_factor x 60``.
 
         Args:
             max_requests_per_second: the highest rate one instance sustained in a load test.
             safety_factor: share of that rate to aim for, in (0, 1]; defaults to 0.5.
-            scale_in_cooldown: defaults to ``None``, the preset's cooldown.
-            scale_out_cooldown: defaults to ``None``, the preset's cooldown.
-            disable_scale_in: defaults to ``False``.
+            options: the shared policy options (cooldowns, ``disable_scale_in``, names).
         """
-        return cls(
-            target_invocations_per_minute=invocations_target(
-                max_requests_per_second=max_requests_per_second, safety_factor=safety_factor
-            ),
-            scale_in_cooldown=scale_in_cooldown,
-            scale_out_cooldown=scale_out_cooldown,
-            disable_scale_in=disable_scale_in,
-        )
+        target = invocations_target(max_requests_per_second=max_requests_per_second, safety_factor=safety_factor)
+        return cls(target_invocations_per_minute=target, **options)
 
-    def context_problems(self, context: ScalingContext, parameter: str) -> list[Problem]:
-        """None: the target does not depend on the instance type."""
-        return []
-
-    def target_value(self, context: ScalingContext) -> float:
+    def emitted_target(self, context: ScalingContext) -> Any:
         """The target as given: invocations are already per instance."""
         return self.target_invocations_per_minute
 
     def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
         """The predefined ``SageMakerVariantInvocationsPerInstance`` metric."""
-        return {
-            "predefined_metric_specification": appscaling.CfnScalingPolicy.PredefinedMetricSpecificationProperty(
-                predefined_metric_type=INVOCATIONS_PER_INSTANCE_METRIC
-            )
-        }
-
-
-def invocations_target(*, max_requests_per_second: float, safety_factor: float = DEFAULT_SAFETY_FACTOR) -> float:
-    """Invocations per instance per minute to target: ``max_rps x safety_factor x 60``.
-
-    Args:
-        max_requests_per_second: the highest rate one instance sustained in a load test, > 0.
-        safety_factor: share of that rate to aim for, in (0, 1]; defaults to 0.5.
-
-    Raises:
-        ConfigurationError: naming each argument out of range.
-    """
-    problems = Problems("invocations target")
-    check_positive(problems, "max_requests_per_second", max_requests_per_second)
-    if not isinstance(safety_factor, (int, float)) or isinstance(safety_factor, bool) or not 0 < safety_factor <= 1:
-        problems.add("safety_factor", safety_factor, "a number greater than 0 and at most 1")
-    problems.raise_if_any()
-    return max_requests_per_second * safety_factor * 60
+        return _predefined(INVOCATIONS_PER_INSTANCE_METRIC)
 
 
 @dataclass(frozen=True, kw_only=True)
-class UtilizationMetric:
-    """An instance metric SageMaker publishes in ``/aws/sagemaker/Endpoints``.
-
-    Args:
-        metric_name: the CloudWatch metric name.
-        device: what the metric is summed over (``"vCPU"`` or ``"GPU"``), or ``None`` when
-            it already ranges from 0 to 100 per instance.
-    """
-
-    metric_name: str
-    device: str | None
-
-    def devices(self, instance: InstanceSpec | None) -> int:
-        """How many devices the metric is summed over on ``instance``.
-
-        An unknown (token) instance type counts as one GPU, since every GPU type MMEs
-        support has exactly one GPU, and as 0 vCPUs, which validation rejects.
-        """
-        if self.device == "vCPU":
-            return 0 if instance is None else instance.vcpus
-        if self.device == "GPU":
-            return 1 if instance is None else max(instance.gpus, 1)
-        return 1
-
-
-#: ``CPUUtilization``: 0 to 100 x vCPUs.
-CPU_UTILIZATION: Final = UtilizationMetric(metric_name="CPUUtilization", device="vCPU")
-#: ``GPUUtilization``: 0 to 100 x GPUs.
-GPU_UTILIZATION: Final = UtilizationMetric(metric_name="GPUUtilization", device="GPU")
-
-
-@dataclass(frozen=True, kw_only=True)
-class UtilizationPolicy:
+class UtilizationPolicy(_PolicyOptions):
     """Track an instance utilization metric, with the target given per device.
 
     The emitted ``TargetValue`` is ``target_percent x devices``: 50 % CPU on a 4-vCPU
@@ -221,28 +235,36 @@ class UtilizationPolicy:
     ``EndpointName`` and ``VariantName``; statistic ``Average``; unit ``Percent``.
 
     Args:
-        metric: which metric; e.g. :data:`CPU_UTILIZATION` or :data:`GPU_UTILIZATION`.
+        metric: which metric, e.g. :data:`CPU_UTILIZATION` or :data:`GPU_UTILIZATION`.
         target_percent: utilization per device to hold, in (0, 100].
-        scale_in_cooldown: defaults to ``None``, the preset's cooldown.
-        scale_out_cooldown: defaults to ``None``, the preset's cooldown.
-        disable_scale_in: defaults to ``False``.
     """
 
     metric: UtilizationMetric
     target_percent: float
-    scale_in_cooldown: Duration | None = None
-    scale_out_cooldown: Duration | None = None
-    disable_scale_in: bool = False
 
     def __post_init__(self) -> None:
         problems = Problems("UtilizationPolicy")
         check_percent(problems, "target_percent", self.target_percent, self.metric.device or "instance")
+        self._check_options(problems)
         problems.raise_if_any()
 
     @property
+    def _metric_spec(self) -> MetricSpec:
+        return MetricSpec(metric_name=self.metric.metric_name, unit="Percent")
+
+    @property
     def construct_id(self) -> str:
-        """The metric name, e.g. ``"CPUUtilization"``."""
-        return self.metric.metric_name
+        """``name``, or the metric name, e.g. ``"CPUUtilization"``."""
+        return self._id(self.metric.metric_name)
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """Namespace and metric name."""
+        return self._metric_spec.key
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """A warning for metrics that do not fall as instances are added."""
+        return self._metric_spec.advisories()
 
     def context_problems(self, context: ScalingContext, parameter: str) -> list[Problem]:
         """A vCPU-summed metric needs a literal instance type, and a token target one device."""
@@ -265,26 +287,198 @@ class UtilizationPolicy:
             ]
         return []
 
-    def target_value(self, context: ScalingContext) -> float:
+    def emitted_target(self, context: ScalingContext) -> Any:
         """``target_percent`` times the devices the metric is summed over."""
         devices = self.metric.devices(context.instance)
         return self.target_percent if devices == 1 else self.target_percent * devices
 
     def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
         """The customized metric on the variant's ``EndpointName`` and ``VariantName``."""
-        return {
-            "customized_metric_specification": appscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
-                metric_name=self.metric.metric_name,
-                namespace=ENDPOINT_INSTANCE_NAMESPACE,
-                dimensions=[
-                    appscaling.CfnScalingPolicy.MetricDimensionProperty(
-                        name=ENDPOINT_NAME_DIMENSION, value=context.endpoint_name
-                    ),
-                    appscaling.CfnScalingPolicy.MetricDimensionProperty(
-                        name=VARIANT_NAME_DIMENSION, value=context.variant_name
-                    ),
-                ],
-                statistic="Average",
-                unit="Percent",
-            )
+        return _customized(self._metric_spec, context)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomMetricPolicy(_PolicyOptions):
+    """Track any CloudWatch metric, with the target as CloudWatch reports it.
+
+    The metric must describe how busy an instance is and fall in inverse proportion to the
+    instance count, or target tracking cannot hold it.
+
+    Args:
+        metric: a :class:`MetricSpec`, or a CDK ``cloudwatch.Metric`` (converted to one).
+            Without dimensions, the scaled variant's ``EndpointName`` and ``VariantName``
+            are used.
+        target_value: the value to hold, > 0, in the metric's own scale (not per device).
+    """
+
+    metric: MetricSpec
+    target_value: float
+
+    def __post_init__(self) -> None:
+        if isinstance(self.metric, cloudwatch.Metric):
+            object.__setattr__(self, "metric", MetricSpec.from_cloudwatch(self.metric))
+        problems = Problems("CustomMetricPolicy")
+        check_positive(problems, "target_value", self.target_value)
+        self._check_options(problems)
+        problems.raise_if_any()
+
+    @property
+    def construct_id(self) -> str:
+        """``name``, or the metric name stripped to letters and digits."""
+        return self._id(re.sub(r"[^A-Za-z0-9]", "", self.metric.metric_name) or "CustomMetric")
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """Namespace and metric name."""
+        return self.metric.key
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """Warnings for capacity-independent metrics and ``ModelName`` dimensions."""
+        return self.metric.advisories()
+
+    def emitted_target(self, context: ScalingContext) -> Any:
+        """The target as given."""
+        return self.target_value
+
+    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
+        """The customized metric."""
+        return _customized(self.metric, context)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricMathPolicy(_PolicyOptions):
+    """Track the result of a metric math expression (``CustomizedMetricSpecification.Metrics``).
+
+    The CDK L2 policy rejects math expressions, so this renders the L1 ``Metrics`` list: one
+    query per metric, not returned, and the expression, returned, with id ``result``.
+
+    Args:
+        expression: the metric math expression over the metric ids, e.g. ``"m1 / m2"``; it
+            must yield a single time series.
+        metrics: metric id (a lowercase letter, then letters, digits, ``_``) to metric.
+        target_value: the value of the expression to hold, > 0.
+        label: label of the result; defaults to ``None``.
+    """
+
+    expression: str
+    metrics: Mapping[str, MetricSpec]
+    target_value: float
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        converted = {
+            key: MetricSpec.from_cloudwatch(value) if isinstance(value, cloudwatch.Metric) else value
+            for key, value in self.metrics.items()
         }
+        object.__setattr__(self, "metrics", converted)
+        problems = Problems("MetricMathPolicy")
+        expression = self.expression
+        if not is_token(expression) and not (isinstance(expression, str) and 0 < len(expression) <= 2048):
+            problems.add("expression", self.expression, "a metric math expression of 1 to 2048 characters")
+        if not converted:
+            problems.add("metrics", {}, "at least one metric the expression uses")
+        for query_id in converted:
+            if query_id == MATH_RESULT_ID or not QUERY_ID_PATTERN.match(query_id):
+                problems.add(
+                    f"metrics[{query_id!r}]",
+                    query_id,
+                    f"an id of a lowercase letter then letters, digits and underscores, other than {MATH_RESULT_ID!r}",
+                )
+        check_positive(problems, "target_value", self.target_value)
+        self._check_options(problems)
+        problems.raise_if_any()
+
+    @property
+    def construct_id(self) -> str:
+        """``name``, or ``"MetricMath"``."""
+        return self._id("MetricMath")
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """The expression and the metrics it uses."""
+        return ("math", self.expression, *sorted(f"{k}={v.key}" for k, v in self.metrics.items()))
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """Warnings about each metric used."""
+        return [advisory for metric in self.metrics.values() for advisory in metric.advisories()]
+
+    def emitted_target(self, context: ScalingContext) -> Any:
+        """The target as given."""
+        return self.target_value
+
+    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
+        """The ``Metrics`` list: each metric, then the returned expression."""
+        queries = [
+            _Cfn.TargetTrackingMetricDataQueryProperty(
+                id=query_id,
+                return_data=False,
+                metric_stat=_Cfn.TargetTrackingMetricStatProperty(
+                    metric=_Cfn.TargetTrackingMetricProperty(
+                        metric_name=metric.metric_name,
+                        namespace=metric.namespace,
+                        dimensions=[
+                            _Cfn.TargetTrackingMetricDimensionProperty(name=k, value=v)
+                            for k, v in metric.dimensions_for(
+                                endpoint_name=context.endpoint_name, variant_name=context.variant_name
+                            ).items()
+                        ],
+                    ),
+                    stat=metric.statistic,
+                    unit=metric.unit,
+                ),
+            )
+            for query_id, metric in self.metrics.items()
+        ]
+        result = _Cfn.TargetTrackingMetricDataQueryProperty(
+            id=MATH_RESULT_ID, expression=self.expression, label=self.label, return_data=True
+        )
+        specification = _Cfn.CustomizedMetricSpecificationProperty(metrics=[*queries, result])
+        return {"customized_metric_specification": specification}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HighResolutionConcurrencyPolicy(_PolicyOptions):
+    """Track ``SageMakerVariantConcurrentRequestsPerModelHighResolution`` (opt-in).
+
+    A 10-second metric that scales out faster than invocations per instance. AWS does not
+    document it for multi-model endpoints, so using it adds a warning annotation.
+
+    Args:
+        target_concurrent_requests: concurrent requests per model to hold, > 0.
+    """
+
+    target_concurrent_requests: float
+
+    def __post_init__(self) -> None:
+        problems = Problems("HighResolutionConcurrencyPolicy")
+        check_positive(problems, "target_concurrent_requests", self.target_concurrent_requests)
+        self._check_options(problems)
+        problems.raise_if_any()
+
+    @property
+    def construct_id(self) -> str:
+        """``name``, or ``"ConcurrentRequestsPerModel"``."""
+        return self._id("ConcurrentRequestsPerModel")
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """The predefined metric type."""
+        return ("predefined", CONCURRENT_REQUESTS_PER_MODEL_METRIC)
+
+    def advisories(self) -> list[tuple[str, str]]:
+        """A warning that AWS does not document the metric for multi-model endpoints."""
+        return [
+            (
+                "highResolutionMetricOnMme",
+                f"{CONCURRENT_REQUESTS_PER_MODEL_METRIC} is not documented by AWS for multi-model endpoints; "
+                "if SageMaker does not publish it for this endpoint the policy never scales. Test it first.",
+            )
+        ]
+
+    def emitted_target(self, context: ScalingContext) -> Any:
+        """The target as given."""
+        return self.target_concurrent_requests
+
+    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
+        """The predefined high-resolution concurrency metric."""
+        return _predefined(CONCURRENT_REQUESTS_PER_MODEL_METRIC)

@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints-autoscalin
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import Any, Final
@@ -18,15 +19,18 @@ from aws_cdk import Duration
 
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.instance_catalogue import lookup
+from mme_scaling_constructs.metrics import CPU_UTILIZATION, GPU_UTILIZATION
 from mme_scaling_constructs.policies import (
-    CPU_UTILIZATION,
     DEFAULT_INVOCATIONS_PER_INSTANCE,
-    GPU_UTILIZATION,
     InvocationsPerInstancePolicy,
     TargetTrackingSpec,
     UtilizationPolicy,
 )
 from mme_scaling_constructs.validation import check_capacities, check_percent, check_positive, is_token
+
+#: Application Auto Scaling allows 50 scaling policies per scalable target (not adjustable).
+#: https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-quotas.html
+MAX_POLICIES_PER_TARGET: Final = 50
 
 #: Default lowest instance count: two, so that SageMaker can spread instances over
 #: Availability Zones. One is allowed, with a warning.
@@ -73,9 +77,26 @@ class ScalingPreset:
     def __post_init__(self) -> None:
         problems = Problems("ScalingPreset")
         check_capacities(problems, self.min_capacity, self.max_capacity)
-        if not self.policies:
-            problems.add("policies", self.policies, "at least one target-tracking policy")
+        _check_policies(problems, self.policies)
         problems.raise_if_any()
+
+    def with_policy(self, policy: TargetTrackingSpec) -> ScalingPreset:
+        """A copy with ``policy`` added, replacing the policy that tracks the same metric."""
+        kept = tuple(p for p in self.policies if p.metric_key != policy.metric_key)
+        return dataclasses.replace(self, policies=(*kept, policy))
+
+    def without_policy(self, construct_id: str) -> ScalingPreset:
+        """A copy without the policy whose ``construct_id`` is given, e.g. ``"CPUUtilization"``.
+
+        Raises:
+            ConfigurationError: if no policy has that id.
+        """
+        kept = tuple(p for p in self.policies if p.construct_id != construct_id)
+        if len(kept) == len(self.policies):
+            problems = Problems("ScalingPreset.without_policy")
+            problems.add("construct_id", construct_id, f"one of {', '.join(p.construct_id for p in self.policies)}")
+            problems.raise_if_any()
+        return dataclasses.replace(self, policies=kept)
 
     @classmethod
     def cpu(
@@ -168,6 +189,35 @@ class ScalingPreset:
         return cls.cpu(**overrides)
 
     @classmethod
+    def custom(
+        cls,
+        *policies: TargetTrackingSpec,
+        device: Device = Device.CPU,
+        min_capacity: int = DEFAULT_MIN_CAPACITY,
+        max_capacity: int = DEFAULT_MAX_CAPACITY,
+        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
+        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+    ) -> ScalingPreset:
+        """A preset of the given policies.
+
+        Args:
+            policies: the target-tracking policies, each on a different metric.
+            device: the kind of instance the preset is made for; defaults to CPU.
+            min_capacity: lowest instance count, >= 1; defaults to 2.
+            max_capacity: highest instance count; defaults to 4.
+            scale_in_cooldown: defaults to 10 minutes.
+            scale_out_cooldown: defaults to 5 minutes.
+        """
+        return cls(
+            device=device,
+            policies=policies,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+        )
+
+    @classmethod
     def _build(
         cls,
         subject: str,
@@ -199,3 +249,25 @@ class ScalingPreset:
             scale_in_cooldown=scale_in_cooldown,
             scale_out_cooldown=scale_out_cooldown,
         )
+
+
+def _check_policies(problems: Problems, policies: tuple[TargetTrackingSpec, ...]) -> None:
+    """At least one and at most 50 policies, on different metrics, with different ids."""
+    if not policies:
+        problems.add("policies", policies, "at least one target-tracking policy")
+    if len(policies) > MAX_POLICIES_PER_TARGET:
+        problems.add(
+            "policies",
+            f"{len(policies)} policies",
+            f"at most {MAX_POLICIES_PER_TARGET} policies per scalable target (an Application Auto Scaling quota)",
+        )
+    for attribute, rule in (
+        ("metric_key", "policies on different metrics: target tracking allows one policy per metric"),
+        ("construct_id", "policies with different names"),
+    ):
+        seen: set[object] = set()
+        for index, policy in enumerate(policies):
+            value = getattr(policy, attribute)
+            if value in seen:
+                problems.add(f"policies[{index}]", policy.construct_id, rule)
+            seen.add(value)

@@ -106,11 +106,11 @@ class EndpointScaling(Construct):
         return appscaling.CfnScalingPolicy(
             self,
             spec.construct_id,
-            policy_name=f"{Names.unique_id(self)}{spec.construct_id}",
+            policy_name=spec.policy_name or f"{Names.unique_id(self)}{spec.construct_id}",
             policy_type="TargetTrackingScaling",
             scaling_target_id=self.scalable_target.scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
-                target_value=spec.target_value(context),
+                target_value=spec.emitted_target(context),
                 scale_in_cooldown=int(scale_in.to_seconds()),
                 scale_out_cooldown=int(scale_out.to_seconds()),
                 disable_scale_in=spec.disable_scale_in,
@@ -120,6 +120,9 @@ class EndpointScaling(Construct):
 
     def _warn_about_risky_choices(self, instance: InstanceSpec | None) -> None:
         annotations = Annotations.of(self)
+        for policy in self.preset.policies:
+            for warning_id, message in policy.advisories():
+                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{policy.construct_id}: {message}")
         if self.preset.min_capacity == 1:
             annotations.add_warning_v2(
                 f"{WARNING_PREFIX}:minCapacityOne",

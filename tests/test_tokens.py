@@ -4,8 +4,15 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match
 
-from mme_scaling_constructs import ConfigurationError, EndpointScaling, MultiModelEndpoint, ScalingPreset
-from mme_scaling_constructs.policies import GPU_UTILIZATION, InvocationsPerInstancePolicy, UtilizationPolicy
+from mme_scaling_constructs import (
+    GPU_UTILIZATION,
+    ConfigurationError,
+    EndpointScaling,
+    InvocationsPerInstancePolicy,
+    MultiModelEndpoint,
+    ScalingPreset,
+    UtilizationPolicy,
+)
 from mme_scaling_constructs.presets import Device
 
 

@@ -1,0 +1,201 @@
+"""Read the scaling out of a synthesized template, and export it for the AWS CLI.
+
+For teams that review or apply scaling outside CloudFormation: each scalable target becomes
+a ``register-scalable-target`` command, and each target-tracking policy a
+``TargetTrackingScalingPolicyConfiguration`` JSON file and a ``put-scaling-policy`` command.
+CloudFormation references that only resolve at deployment are written as ``${...}``
+placeholders, e.g. ``${MmeEndpoint1234.EndpointName}``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+SCALABLE_TARGET_TYPE: Final = "AWS::ApplicationAutoScaling::ScalableTarget"
+SCALING_POLICY_TYPE: Final = "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportedPolicy:
+    """A scaling policy of a template.
+
+    Args:
+        logical_id: the policy's logical id.
+        policy_name: its ``PolicyName``, placeholders rendered.
+        policy_type: ``TargetTrackingScaling`` or ``StepScaling``.
+        configuration: its policy configuration, placeholders rendered.
+    """
+
+    logical_id: str
+    policy_name: str
+    policy_type: str
+    configuration: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportedTarget:
+    """A scalable target of a template, with its policies.
+
+    Args:
+        logical_id: the target's logical id.
+        service_namespace: e.g. ``sagemaker``.
+        resource_id: e.g. ``endpoint/${Endpoint.EndpointName}/variant/AllTraffic``.
+        scalable_dimension: e.g. ``sagemaker:variant:DesiredInstanceCount``.
+        min_capacity: the lowest capacity.
+        max_capacity: the highest capacity.
+        policies: the policies attached to the target.
+    """
+
+    logical_id: str
+    service_namespace: str
+    resource_id: str
+    scalable_dimension: str
+    min_capacity: Any
+    max_capacity: Any
+    policies: tuple[ExportedPolicy, ...]
+
+    @property
+    def endpoint_and_variant(self) -> tuple[str, str]:
+        """Endpoint and variant names read from a SageMaker resource id."""
+        parts = self.resource_id.split("/")
+        if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
+            return parts[1], parts[3]
+        return self.resource_id, ""
+
+
+def render(value: Any) -> Any:
+    """``value`` with CloudFormation intrinsics replaced by readable ``${...}`` placeholders."""
+    if isinstance(value, list):
+        return [render(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return f"${{{value['Ref']}}}"
+    if set(value) == {"Fn::GetAtt"}:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(str(render(part)) for part in parts)
+    return {key: render(item) for key, item in value.items()}
+
+
+def scaling_in_template(template: Mapping[str, Any]) -> list[ExportedTarget]:
+    """Every scalable target in ``template`` with the policies attached to it.
+
+    Raises:
+        ValueError: if ``template`` has no ``Resources`` mapping.
+    """
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        raise ValueError("the template has no Resources section")
+    policies: dict[str, list[ExportedPolicy]] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != SCALING_POLICY_TYPE:
+            continue
+        properties = resource.get("Properties", {})
+        target_ref = properties.get("ScalingTargetId", {})
+        target_id = target_ref.get("Ref") if isinstance(target_ref, dict) else None
+        configuration = properties.get("TargetTrackingScalingPolicyConfiguration") or properties.get(
+            "StepScalingPolicyConfiguration", {}
+        )
+        policies.setdefault(str(target_id), []).append(
+            ExportedPolicy(
+                logical_id=logical_id,
+                policy_name=str(render(properties.get("PolicyName", logical_id))),
+                policy_type=properties.get("PolicyType", ""),
+                configuration=render(configuration),
+            )
+        )
+    return [
+        ExportedTarget(
+            logical_id=logical_id,
+            service_namespace=properties.get("ServiceNamespace", ""),
+            resource_id=str(render(properties.get("ResourceId", ""))),
+            scalable_dimension=properties.get("ScalableDimension", ""),
+            min_capacity=render(properties.get("MinCapacity")),
+            max_capacity=render(properties.get("MaxCapacity")),
+            policies=tuple(policies.get(logical_id, [])),
+        )
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == SCALABLE_TARGET_TYPE
+        for properties in [resource.get("Properties", {})]
+    ]
+
+
+def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> list[str]:
+    """The ``aws application-autoscaling`` commands that apply ``target`` and its policies.
+
+    Args:
+        target: the scalable target.
+        policy_files: file name of each policy's configuration JSON, by logical id.
+    """
+    where = [
+        "--service-namespace",
+        target.service_namespace,
+        "--resource-id",
+        target.resource_id,
+        "--scalable-dimension",
+        target.scalable_dimension,
+    ]
+    commands = [
+        _command(
+            "register-scalable-target",
+            *where,
+            "--min-capacity",
+            str(target.min_capacity),
+            "--max-capacity",
+            str(target.max_capacity),
+        )
+    ]
+    for policy in target.policies:
+        option = (
+            "--target-tracking-scaling-policy-configuration"
+            if policy.policy_type == "TargetTrackingScaling"
+            else "--step-scaling-policy-configuration"
+        )
+        commands.append(
+            _command(
+                "put-scaling-policy",
+                "--policy-name",
+                policy.policy_name,
+                "--policy-type",
+                policy.policy_type,
+                *where,
+                option,
+                f"file://{policy_files[policy.logical_id]}",
+            )
+        )
+    return commands
+
+
+def _command(verb: str, *arguments: str) -> str:
+    return shlex.join(["aws", "application-autoscaling", verb, *arguments])
+
+
+def write_export(template: Mapping[str, Any], out_dir: Path) -> list[Path]:
+    """Write each policy's JSON and one ``commands.sh`` into ``out_dir``; return the files.
+
+    Raises:
+        ValueError: if ``template`` has no ``Resources`` mapping.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    lines = ["#!/usr/bin/env bash", "# Applies the scaling of the template with the AWS CLI.", "set -euo pipefail"]
+    for target in scaling_in_template(template):
+        files = {}
+        for policy in target.policies:
+            path = out_dir / f"{policy.logical_id}.json"
+            path.write_text(json.dumps(policy.configuration, indent=2, sort_keys=True) + "\n")
+            files[policy.logical_id] = path.name
+            written.append(path)
+        lines.extend(cli_commands(target, files))
+    script = out_dir / "commands.sh"
+    script.write_text("\n".join(lines) + "\n")
+    script.chmod(0o755)
+    written.append(script)
+    return written
