@@ -1,0 +1,115 @@
+"""The mme-scaling command, end to end on a synthesized template."""
+
+import json
+import subprocess
+import sys
+
+import aws_cdk as cdk
+import pytest
+
+from app import MultiModelEndpointsStack
+from mme_scaling_constructs.cli import main
+
+
+@pytest.fixture(scope="module")
+def template_path(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(outdir=str(out))
+    MultiModelEndpointsStack(app, "Example")
+    app.synth()
+    return out / "Example.template.json"
+
+
+def test_policies_table(template_path, capsys):
+    assert main(["policies", str(template_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "endpoint",
+        "variant",
+        "min",
+        "max",
+        "policy",
+        "metric",
+        "target",
+        "cooldown",
+        "in/out",
+        "(s)",
+    ]
+    rows = [line.split() for line in lines[1:]]
+    assert len(rows) == 4
+    cpu = next(row for row in rows if row[5] == "CPUUtilization")
+    assert cpu[0].startswith("${CpuEndpoint") and cpu[0].endswith(".EndpointName}")
+    assert cpu[1:4] == ["AllTraffic", "2", "6"]
+    assert cpu[7:] == ["200", "600/300"]
+    gpu = next(row for row in rows if row[5] == "GPUUtilization")
+    assert gpu[7:] == ["50", "600/300"]
+    assert sum(row[5] == "SageMakerVariantInvocationsPerInstance" for row in rows) == 2
+
+
+def test_export_writes_json_and_commands(template_path, tmp_path, capsys):
+    out = tmp_path / "export"
+    assert main(["export", str(template_path), "--out", str(out)]) == 0
+    written = capsys.readouterr().out.split()
+    assert len(written) == 5
+    script = (out / "commands.sh").read_text().splitlines()
+    registers = [line for line in script if "register-scalable-target" in line]
+    puts = [line for line in script if "put-scaling-policy" in line]
+    assert len(registers) == 2 and len(puts) == 4
+    assert "--service-namespace sagemaker" in registers[0]
+    assert "--scalable-dimension sagemaker:variant:DesiredInstanceCount" in registers[0]
+    assert "--min-capacity 2 --max-capacity 6" in registers[0]
+    assert "--resource-id 'endpoint/${CpuEndpoint" in registers[0]
+    assert "--policy-type TargetTrackingScaling" in puts[0]
+    policy_file = puts[0].rsplit("file://", 1)[1]
+    configuration = json.loads((out / policy_file).read_text())
+    assert configuration["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "output"),
+    [(["--max-rps", "10"], "300"), (["--max-rps", "4", "--safety-factor", "0.75"], "180")],
+)
+def test_target(arguments, output, capsys):
+    assert main(["target", *arguments]) == 0
+    assert capsys.readouterr().out.strip() == output
+
+
+def test_target_out_of_range_exits_1(capsys):
+    assert main(["target", "--max-rps", "10", "--safety-factor", "1.5"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "mme-scaling: error: safety_factor: got 1.5; allowed: a number greater than 0 and at most 1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        ('{"Outputs": {}}', "not a CloudFormation template (no Resources section)"),
+    ],
+)
+def test_bad_template_files_exit_1(tmp_path, capsys, content, message):
+    path = tmp_path / "template.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["policies", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == f"mme-scaling: error: {path}: {message}"
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["target"])
+    assert raised.value.code == 2
+    assert "the following arguments are required: --max-rps" in capsys.readouterr().err
+
+
+def test_console_script_runs_without_the_cdk(template_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "mme_scaling_constructs.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "policies" in completed.stdout and "export" in completed.stdout and "Exit codes" in completed.stdout
+    probe = "import sys, mme_scaling_constructs.cli; print('jsii' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
