@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from mme_scaling_constructs.policy_json import load_policy
     from mme_scaling_constructs.presets import Device, ScalingPreset
     from mme_scaling_constructs.scaling import EndpointScaling
+    from mme_scaling_constructs.schedules import ScheduledScaling, SuspendedState
+    from mme_scaling_constructs.step_scaling import AdjustmentType, ScalingStep, StepScalingSpec
 
 _MODULE_OF = {
     "MultiModelEndpoint": "endpoint",
@@ -68,6 +70,11 @@ _MODULE_OF = {
     "Device": "presets",
     "ScalingPreset": "presets",
     "EndpointScaling": "scaling",
+    "ScheduledScaling": "schedules",
+    "SuspendedState": "schedules",
+    "AdjustmentType": "step_scaling",
+    "ScalingStep": "step_scaling",
+    "StepScalingSpec": "step_scaling",
 }
 
 __all__ = [
@@ -78,6 +85,7 @@ __all__ = [
     "INSTANCE_TYPES",
     "MEMORY_UTILIZATION",
     "MME_GPU_INSTANCE_TYPES",
+    "AdjustmentType",
     "ConfigurationError",
     "CustomMetricPolicy",
     "Device",
@@ -91,7 +99,11 @@ __all__ = [
     "MultiModelEndpoint",
     "Problem",
     "ScalingPreset",
+    "ScalingStep",
     "ScalingWarning",
+    "ScheduledScaling",
+    "StepScalingSpec",
+    "SuspendedState",
     "UtilizationMetric",
     "UtilizationPolicy",
     "invocations_target",

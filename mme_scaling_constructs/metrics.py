@@ -106,6 +106,8 @@ class MetricSpec:
             problems.add("metric_name", self.metric_name, "a non-empty CloudWatch metric name")
         if not self.namespace:
             problems.add("namespace", self.namespace, "a non-empty CloudWatch namespace")
+        if self.unit is not None and not is_token(self.unit) and self.unit not in _unit_names().values():
+            problems.add("unit", self.unit, "a CloudWatch unit name, e.g. 'Percent', 'Count' or 'Microseconds'")
         problems.raise_if_any()
 
     @classmethod
@@ -158,3 +160,15 @@ def _unit_names() -> dict[cloudwatch.Unit, str]:
     """CloudWatch unit names by CDK enum member (jsii exposes only the member names)."""
     resolver = cdk.Stack()
     return {unit: str(resolver.resolve(unit)) for unit in cloudwatch.Unit}
+
+
+def cloudwatch_unit(name: str) -> cloudwatch.Unit:
+    """The CDK unit whose CloudWatch name is ``name``, e.g. ``"Percent"``.
+
+    Raises:
+        ValueError: for a name CloudWatch does not have.
+    """
+    for unit, unit_name in _unit_names().items():
+        if unit_name == name:
+            return unit
+    raise ValueError(f"unit: got {name!r}; allowed: one of {', '.join(sorted(_unit_names().values()))}")

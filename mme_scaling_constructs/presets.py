@@ -26,6 +26,8 @@ from mme_scaling_constructs.policies import (
     TargetTrackingSpec,
     UtilizationPolicy,
 )
+from mme_scaling_constructs.schedules import MAX_SCHEDULED_ACTIONS, ScheduledScaling, SuspendedState
+from mme_scaling_constructs.step_scaling import StepScalingSpec
 from mme_scaling_constructs.validation import check_capacities, check_percent, check_positive, is_token
 
 #: Application Auto Scaling allows 50 scaling policies per scalable target (not adjustable).
@@ -56,15 +58,23 @@ class Device(enum.Enum):
 class ScalingPreset:
     """Capacity bounds, cooldowns and target-tracking policies for one MME variant.
 
-    Build one with :meth:`cpu`, :meth:`gpu` or :meth:`for_instance_type`.
+    Build one with :meth:`cpu`, :meth:`gpu`, :meth:`for_instance_type` or :meth:`custom`;
+    derive others with :meth:`with_policy`, :meth:`without_policy`, :meth:`with_schedule`
+    or ``dataclasses.replace``.
 
     Args:
         device: the kind of instance the preset is made for.
-        policies: the target-tracking policies, at least one.
+        policies: the target-tracking policies, each on a different metric.
         min_capacity: lowest instance count, >= 1; defaults to 2.
         max_capacity: highest instance count, >= min_capacity; defaults to 4.
         scale_in_cooldown: cooldown of every policy that sets none; defaults to 10 minutes.
         scale_out_cooldown: cooldown of every policy that sets none; defaults to 5 minutes.
+        step_policies: step-scaling policies; defaults to none.
+        schedules: scheduled actions, at most 200; defaults to none.
+        suspended_state: suspended scaling activities; defaults to ``None`` (none suspended).
+
+    At least one policy or scheduled action is required, and at most 50 scaling policies on
+    the target (an Application Auto Scaling quota), a step policy counting as two.
     """
 
     device: Device
@@ -73,30 +83,53 @@ class ScalingPreset:
     max_capacity: int = DEFAULT_MAX_CAPACITY
     scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN
     scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN
+    step_policies: tuple[StepScalingSpec, ...] = ()
+    schedules: tuple[ScheduledScaling, ...] = ()
+    suspended_state: SuspendedState | None = None
 
     def __post_init__(self) -> None:
+        for attribute in ("policies", "step_policies", "schedules"):
+            object.__setattr__(self, attribute, tuple(getattr(self, attribute)))
         problems = Problems("ScalingPreset")
         check_capacities(problems, self.min_capacity, self.max_capacity)
-        _check_policies(problems, self.policies)
+        _check_policies(problems, self)
         problems.raise_if_any()
 
-    def with_policy(self, policy: TargetTrackingSpec) -> ScalingPreset:
-        """A copy with ``policy`` added, replacing the policy that tracks the same metric."""
+    def with_policy(self, policy: TargetTrackingSpec | StepScalingSpec) -> ScalingPreset:
+        """A copy with ``policy`` added.
+
+        A target-tracking policy replaces the one that tracks the same metric; a step policy
+        replaces the one of the same name.
+        """
+        if isinstance(policy, StepScalingSpec):
+            steps = tuple(p for p in self.step_policies if p.name != policy.name)
+            return dataclasses.replace(self, step_policies=(*steps, policy))
         kept = tuple(p for p in self.policies if p.metric_key != policy.metric_key)
         return dataclasses.replace(self, policies=(*kept, policy))
 
     def without_policy(self, construct_id: str) -> ScalingPreset:
-        """A copy without the policy whose ``construct_id`` is given, e.g. ``"CPUUtilization"``.
+        """A copy without the policy (of either kind) whose ``construct_id`` is given.
 
         Raises:
             ConfigurationError: if no policy has that id.
         """
         kept = tuple(p for p in self.policies if p.construct_id != construct_id)
-        if len(kept) == len(self.policies):
+        steps = tuple(p for p in self.step_policies if p.construct_id != construct_id)
+        if len(kept) + len(steps) == len(self.policies) + len(self.step_policies):
             problems = Problems("ScalingPreset.without_policy")
-            problems.add("construct_id", construct_id, f"one of {', '.join(p.construct_id for p in self.policies)}")
+            names = [p.construct_id for p in self.policies] + [p.construct_id for p in self.step_policies]
+            problems.add("construct_id", construct_id, f"one of {', '.join(names)}")
             problems.raise_if_any()
-        return dataclasses.replace(self, policies=kept)
+        return dataclasses.replace(self, policies=kept, step_policies=steps)
+
+    def with_schedule(self, action: ScheduledScaling) -> ScalingPreset:
+        """A copy with ``action`` added, replacing the scheduled action of the same name."""
+        kept = tuple(a for a in self.schedules if a.name != action.name)
+        return dataclasses.replace(self, schedules=(*kept, action))
+
+    def with_suspended_state(self, state: SuspendedState | None) -> ScalingPreset:
+        """A copy with ``state`` as its suspended state (``None`` resumes everything)."""
+        return dataclasses.replace(self, suspended_state=state)
 
     @classmethod
     def cpu(
@@ -191,30 +224,37 @@ class ScalingPreset:
     @classmethod
     def custom(
         cls,
-        *policies: TargetTrackingSpec,
+        *policies: TargetTrackingSpec | StepScalingSpec,
         device: Device = Device.CPU,
         min_capacity: int = DEFAULT_MIN_CAPACITY,
         max_capacity: int = DEFAULT_MAX_CAPACITY,
         scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
         scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+        schedules: tuple[ScheduledScaling, ...] = (),
+        suspended_state: SuspendedState | None = None,
     ) -> ScalingPreset:
         """A preset of the given policies.
 
         Args:
-            policies: the target-tracking policies, each on a different metric.
+            policies: target-tracking policies, each on a different metric, and step policies.
             device: the kind of instance the preset is made for; defaults to CPU.
             min_capacity: lowest instance count, >= 1; defaults to 2.
             max_capacity: highest instance count; defaults to 4.
             scale_in_cooldown: defaults to 10 minutes.
             scale_out_cooldown: defaults to 5 minutes.
+            schedules: scheduled actions; defaults to none.
+            suspended_state: defaults to ``None`` (nothing suspended).
         """
         return cls(
             device=device,
-            policies=policies,
+            policies=tuple(p for p in policies if not isinstance(p, StepScalingSpec)),
+            step_policies=tuple(p for p in policies if isinstance(p, StepScalingSpec)),
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             scale_in_cooldown=scale_in_cooldown,
             scale_out_cooldown=scale_out_cooldown,
+            schedules=schedules,
+            suspended_state=suspended_state,
         )
 
     @classmethod
@@ -251,23 +291,47 @@ class ScalingPreset:
         )
 
 
-def _check_policies(problems: Problems, policies: tuple[TargetTrackingSpec, ...]) -> None:
-    """At least one and at most 50 policies, on different metrics, with different ids."""
-    if not policies:
-        problems.add("policies", policies, "at least one target-tracking policy")
-    if len(policies) > MAX_POLICIES_PER_TARGET:
+def _check_policies(problems: Problems, preset: ScalingPreset) -> None:
+    """Policy and schedule counts, one target-tracking policy per metric, distinct names."""
+    policies = preset.policies
+    # A step policy becomes up to two scaling policies, one per direction.
+    policy_count = len(policies) + 2 * len(preset.step_policies)
+    if policy_count == 0 and not preset.schedules:
+        problems.add("policies", policies, "at least one policy or scheduled action")
+    if policy_count > MAX_POLICIES_PER_TARGET:
         problems.add(
             "policies",
-            f"{len(policies)} policies",
+            f"{policy_count} policies",
             f"at most {MAX_POLICIES_PER_TARGET} policies per scalable target (an Application Auto Scaling quota)",
         )
-    for attribute, rule in (
-        ("metric_key", "policies on different metrics: target tracking allows one policy per metric"),
-        ("construct_id", "policies with different names"),
-    ):
-        seen: set[object] = set()
-        for index, policy in enumerate(policies):
-            value = getattr(policy, attribute)
-            if value in seen:
-                problems.add(f"policies[{index}]", policy.construct_id, rule)
-            seen.add(value)
+    if len(preset.schedules) > MAX_SCHEDULED_ACTIONS:
+        problems.add(
+            "schedules",
+            f"{len(preset.schedules)} scheduled actions",
+            f"at most {MAX_SCHEDULED_ACTIONS} scheduled actions per scalable target "
+            "(an Application Auto Scaling quota)",
+        )
+    _check_distinct(
+        problems,
+        "policies",
+        [p.metric_key for p in policies],
+        [p.construct_id for p in policies],
+        "policies on different metrics: target tracking allows one policy per metric",
+    )
+    names = [p.construct_id for p in policies] + [p.construct_id for p in preset.step_policies]
+    _check_distinct(problems, "policies", list(names), names, "policies with different names")
+    _check_distinct(
+        problems,
+        "schedules",
+        [a.name for a in preset.schedules],
+        [a.name for a in preset.schedules],
+        "scheduled actions with different names",
+    )
+
+
+def _check_distinct(problems: Problems, parameter: str, keys: list[object], names: list[str], rule: str) -> None:
+    seen: set[object] = set()
+    for index, (key, name) in enumerate(zip(keys, names, strict=True)):
+        if key in seen:
+            problems.add(f"{parameter}[{index}]", name, rule)
+        seen.add(key)

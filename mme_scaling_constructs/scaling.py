@@ -99,6 +99,27 @@ class EndpointScaling(Construct):
         self.scaling_policies: tuple[appscaling.CfnScalingPolicy, ...] = tuple(
             self._add_policy(spec, context) for spec in self.preset.policies
         )
+        #: The step-scaling policies, one per step policy of the preset.
+        self.step_scaling_policies: tuple[appscaling.StepScalingPolicy, ...] = tuple(
+            appscaling.StepScalingPolicy(
+                self,
+                spec.construct_id,
+                scaling_target=self.scalable_target,
+                metric=spec.cloudwatch_metric(endpoint_name=endpoint_name, variant_name=variant_name),
+                scaling_steps=spec.scaling_intervals(),
+                adjustment_type=spec.adjustment_type.value,
+                cooldown=spec.cooldown,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+            )
+            for spec in self.preset.step_policies
+        )
+        for action in self.preset.schedules:
+            action.apply_to(self.scalable_target, action.name)
+        if self.preset.suspended_state is not None:
+            cfn_target = self.scalable_target.node.default_child
+            assert isinstance(cfn_target, appscaling.CfnScalableTarget)
+            cfn_target.suspended_state = self.preset.suspended_state.to_cfn()
 
     def _add_policy(self, spec: TargetTrackingSpec, context: ScalingContext) -> appscaling.CfnScalingPolicy:
         scale_in = self.preset.scale_in_cooldown if spec.scale_in_cooldown is None else spec.scale_in_cooldown
@@ -123,6 +144,12 @@ class EndpointScaling(Construct):
         for policy in self.preset.policies:
             for warning_id, message in policy.advisories():
                 annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{policy.construct_id}: {message}")
+        if self.preset.policies and self.preset.step_policies:
+            annotations.add_warning_v2(
+                f"{WARNING_PREFIX}:stepAndTargetTracking",
+                "The preset mixes step scaling and target tracking on one target, which AWS advises against: "
+                "the policies can fight and make capacity flap.",
+            )
         if self.preset.min_capacity == 1:
             annotations.add_warning_v2(
                 f"{WARNING_PREFIX}:minCapacityOne",

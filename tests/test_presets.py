@@ -134,7 +134,7 @@ def test_configuration_error_is_a_value_error():
 
 
 def test_preset_needs_a_policy():
-    with pytest.raises(ConfigurationError, match=r"policies: got \(\); allowed: at least one target-tracking policy"):
+    with pytest.raises(ConfigurationError, match=r"policies: got \(\); allowed: at least one policy or scheduled"):
         ScalingPreset(device=Device.CPU, policies=())
 
 

@@ -1,0 +1,127 @@
+"""Step scaling on a CloudWatch metric: capacity changes by how far the metric is out of bounds.
+
+Rendered with the CDK ``StepScalingPolicy``, which creates the CloudWatch alarms and the
+step policies for each direction. AWS advises against mixing step and target-tracking
+policies on one target, which can make capacity flap; a warning says so.
+https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+from mme_scaling_constructs.errors import Problems
+from mme_scaling_constructs.metrics import MetricSpec, cloudwatch_unit
+from mme_scaling_constructs.validation import check_whole_number, is_token
+
+#: CDK accepts 2 to 40 intervals; Application Auto Scaling allows 20 adjustments per policy
+#: by default.
+MIN_STEPS: Final = 2
+MAX_STEPS: Final = 20
+STEP_ID_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+
+
+class AdjustmentType(enum.Enum):
+    """How a step's ``change`` is applied to the instance count."""
+
+    #: Add ``change`` instances (negative removes).
+    CHANGE_IN_CAPACITY = appscaling.AdjustmentType.CHANGE_IN_CAPACITY
+    #: Add ``change`` percent of the current count.
+    PERCENT_CHANGE_IN_CAPACITY = appscaling.AdjustmentType.PERCENT_CHANGE_IN_CAPACITY
+    #: Set the count to ``change``.
+    EXACT_CAPACITY = appscaling.AdjustmentType.EXACT_CAPACITY
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingStep:
+    """One interval of metric values and the adjustment applied inside it.
+
+    Args:
+        change: the adjustment, read by the policy's ``adjustment_type``.
+        lower: inclusive lower bound; defaults to ``None``: derived from the neighbouring step.
+        upper: exclusive upper bound; defaults to ``None``: derived from the neighbouring step.
+    """
+
+    change: int
+    lower: float | None = None
+    upper: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepScalingSpec:
+    """A step-scaling policy on a metric of the variant.
+
+    Args:
+        metric: a :class:`MetricSpec` (dimensions default to the variant's) or a CDK
+            ``cloudwatch.Metric``.
+        steps: 2 to 20 intervals, e.g. scale in by 1 below 20 and out by 2 above 80.
+        name: construct id; defaults to ``"StepScaling"``.
+        adjustment_type: defaults to :attr:`AdjustmentType.CHANGE_IN_CAPACITY`.
+        cooldown: defaults to ``None``: no cooldown.
+        evaluation_periods: one-minute periods the alarm evaluates; defaults to 1.
+        datapoints_to_alarm: breaching periods needed; defaults to ``None``: all of them.
+    """
+
+    metric: MetricSpec
+    steps: tuple[ScalingStep, ...]
+    name: str = "StepScaling"
+    adjustment_type: AdjustmentType = AdjustmentType.CHANGE_IN_CAPACITY
+    cooldown: Duration | None = None
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.metric, cloudwatch.Metric):
+            object.__setattr__(self, "metric", MetricSpec.from_cloudwatch(self.metric))
+        object.__setattr__(self, "steps", tuple(self.steps))
+        problems = Problems("StepScalingSpec")
+        if not MIN_STEPS <= len(self.steps) <= MAX_STEPS:
+            problems.add("steps", f"{len(self.steps)} steps", f"{MIN_STEPS} to {MAX_STEPS} steps")
+        for index, step in enumerate(self.steps):
+            if step.lower is not None and step.upper is not None and not step.lower < step.upper:
+                problems.add(f"steps[{index}]", step, "a lower bound below the upper bound")
+        if self.adjustment_type is AdjustmentType.PERCENT_CHANGE_IN_CAPACITY:
+            for index, step in enumerate(self.steps):
+                if not -100 <= step.change <= 100:
+                    problems.add(f"steps[{index}].change", step.change, "a percentage from -100 to 100")
+        if not STEP_ID_PATTERN.match(self.name):
+            problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
+        if check_whole_number(problems, "evaluation_periods", self.evaluation_periods, "a whole number >= 1"):
+            periods = self.evaluation_periods
+            points = self.datapoints_to_alarm
+            if points is not None and not is_token(points):
+                check_whole_number(
+                    problems, "datapoints_to_alarm", points, f"a whole number from 1 to evaluation_periods ({periods})"
+                )
+                if isinstance(points, int) and points > periods:
+                    problems.add(
+                        "datapoints_to_alarm", points, f"a whole number from 1 to evaluation_periods ({periods})"
+                    )
+        problems.raise_if_any()
+
+    @property
+    def construct_id(self) -> str:
+        """The ``name``."""
+        return self.name
+
+    def cloudwatch_metric(self, *, endpoint_name: str, variant_name: str) -> cloudwatch.Metric:
+        """The CDK metric for the variant, at one-minute periods."""
+        return cloudwatch.Metric(
+            namespace=self.metric.namespace,
+            metric_name=self.metric.metric_name,
+            dimensions_map=self.metric.dimensions_for(endpoint_name=endpoint_name, variant_name=variant_name),
+            statistic=self.metric.statistic,
+            unit=None if self.metric.unit is None else cloudwatch_unit(self.metric.unit),
+            period=Duration.minutes(1),
+        )
+
+    def scaling_intervals(self) -> list[appscaling.ScalingInterval]:
+        """The steps as CDK intervals."""
+        return [appscaling.ScalingInterval(change=s.change, lower=s.lower, upper=s.upper) for s in self.steps]
