@@ -49,6 +49,8 @@ class ExportedTarget:
         min_capacity: the lowest capacity.
         max_capacity: the highest capacity.
         policies: the policies attached to the target.
+        scheduled_actions: the target's ``ScheduledActions``, placeholders rendered.
+        suspended_state: the target's ``SuspendedState``, or ``None``.
     """
 
     logical_id: str
@@ -58,6 +60,8 @@ class ExportedTarget:
     min_capacity: Any
     max_capacity: Any
     policies: tuple[ExportedPolicy, ...]
+    scheduled_actions: tuple[dict[str, Any], ...] = ()
+    suspended_state: dict[str, Any] | None = None
 
     @property
     def endpoint_and_variant(self) -> tuple[str, str]:
@@ -120,6 +124,8 @@ def scaling_in_template(template: Mapping[str, Any]) -> list[ExportedTarget]:
             min_capacity=render(properties.get("MinCapacity")),
             max_capacity=render(properties.get("MaxCapacity")),
             policies=tuple(policies.get(logical_id, [])),
+            scheduled_actions=tuple(render(properties.get("ScheduledActions", []))),
+            suspended_state=render(properties.get("SuspendedState")),
         )
         for logical_id, resource in resources.items()
         if resource.get("Type") == SCALABLE_TARGET_TYPE
@@ -142,6 +148,7 @@ def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> lis
         "--scalable-dimension",
         target.scalable_dimension,
     ]
+    suspended = [] if target.suspended_state is None else ["--suspended-state", _compact(target.suspended_state)]
     commands = [
         _command(
             "register-scalable-target",
@@ -150,8 +157,28 @@ def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> lis
             str(target.min_capacity),
             "--max-capacity",
             str(target.max_capacity),
+            *suspended,
         )
     ]
+    for action in target.scheduled_actions:
+        optional = [
+            (option, action[key])
+            for option, key in (("--timezone", "Timezone"), ("--start-time", "StartTime"), ("--end-time", "EndTime"))
+            if key in action
+        ]
+        commands.append(
+            _command(
+                "put-scheduled-action",
+                *where,
+                "--scheduled-action-name",
+                action["ScheduledActionName"],
+                "--schedule",
+                action["Schedule"],
+                "--scalable-target-action",
+                _compact(action.get("ScalableTargetAction", {})),
+                *(item for pair in optional for item in pair),
+            )
+        )
     for policy in target.policies:
         option = (
             "--target-tracking-scaling-policy-configuration"
@@ -173,6 +200,10 @@ def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> lis
     return commands
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def _command(verb: str, *arguments: str) -> str:
     return shlex.join(["aws", "application-autoscaling", verb, *arguments])
 
@@ -185,7 +216,12 @@ def write_export(template: Mapping[str, Any], out_dir: Path) -> list[Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    lines = ["#!/usr/bin/env bash", "# Applies the scaling of the template with the AWS CLI.", "set -euo pipefail"]
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Applies the scaling of the template with the AWS CLI. Replace each ${...} placeholder first.",
+        "# Step scaling policies also need the CloudWatch alarms of the template, which are not exported.",
+        "set -euo pipefail",
+    ]
     for target in scaling_in_template(template):
         files = {}
         for policy in target.policies:

@@ -8,6 +8,16 @@ import aws_cdk as cdk
 import pytest
 
 from app import MultiModelEndpointsStack
+from mme_scaling_constructs import (
+    EndpointScaling,
+    InvocationsPerInstancePolicy,
+    MetricSpec,
+    ScalingPreset,
+    ScalingStep,
+    ScheduledScaling,
+    StepScalingSpec,
+    SuspendedState,
+)
 from mme_scaling_constructs.cli import main
 
 
@@ -113,3 +123,41 @@ def test_console_script_runs_without_the_cdk(template_path):
     assert "policies" in completed.stdout and "export" in completed.stdout and "Exit codes" in completed.stdout
     probe = "import sys, mme_scaling_constructs.cli; print('jsii' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, capsys):
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    stack = cdk.Stack(app, "Scheduled")
+    preset = ScalingPreset.custom(
+        InvocationsPerInstancePolicy(),
+        StepScalingSpec(
+            metric=MetricSpec(metric_name="DiskUtilization"),
+            steps=(ScalingStep(upper=20, change=-1), ScalingStep(lower=80, change=1)),
+        ),
+        schedules=(
+            ScheduledScaling(name="mornings", schedule="cron(0 7 * * ? *)", min_capacity=3, time_zone="Asia/Seoul"),
+        ),
+        suspended_state=SuspendedState(scheduled_scaling_suspended=True),
+    )
+    EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
+    app.synth()
+    out = tmp_path / "export"
+    assert main(["export", str(tmp_path / "cdk.out" / "Scheduled.template.json"), "--out", str(out)]) == 0
+    capsys.readouterr()
+    script = (out / "commands.sh").read_text()
+    assert (
+        "register-scalable-target --service-namespace sagemaker --resource-id endpoint/ep/variant/AllTraffic "
+        "--scalable-dimension sagemaker:variant:DesiredInstanceCount --min-capacity 2 --max-capacity 4 "
+        "--suspended-state "
+        '\'{"DynamicScalingInSuspended":false,"DynamicScalingOutSuspended":false,"ScheduledScalingSuspended":true}\''
+    ) in script
+    assert (
+        "put-scheduled-action --service-namespace sagemaker --resource-id endpoint/ep/variant/AllTraffic "
+        "--scalable-dimension sagemaker:variant:DesiredInstanceCount --scheduled-action-name mornings "
+        "--schedule 'cron(0 7 * * ? *)' --scalable-target-action '{\"MinCapacity\":3}' --timezone Asia/Seoul"
+    ) in script
+    assert script.count("--policy-type StepScaling") == 2
+    assert script.count("--step-scaling-policy-configuration file://") == 2
+    assert main(["policies", str(tmp_path / "cdk.out" / "Scheduled.template.json")]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [row[5] for row in rows].count("StepScaling") == 2
