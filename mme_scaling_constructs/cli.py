@@ -16,6 +16,12 @@ from mme_scaling_constructs.errors import ConfigurationError
 from mme_scaling_constructs.export import ExportedPolicy, scaling_in_template, write_export
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
 
+_COMPARISONS: Final = {
+    "GreaterThanOrEqualToThreshold": ">=",
+    "GreaterThanThreshold": ">",
+    "LessThanOrEqualToThreshold": "<=",
+    "LessThanThreshold": "<",
+}
 EXIT_OK: Final = 0
 EXIT_INVALID_INPUT: Final = 1
 TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric", "target", "cooldown in/out (s)")
@@ -117,7 +123,12 @@ def _describe(policy: ExportedPolicy | None) -> tuple[str, str, str, str]:
         return ("-", "-", "-", "-")
     configuration = policy.configuration
     if policy.policy_type != "TargetTrackingScaling":
-        return (policy.policy_name, policy.policy_type, "-", "-")
+        alarms = ", ".join(f"{a.get('MetricName', '?')} ({a.get('Statistic', '?')})" for a in policy.alarms)
+        thresholds = ", ".join(
+            f"{_COMPARISONS.get(str(a.get('ComparisonOperator')), '?')} {a.get('Threshold')}" for a in policy.alarms
+        )
+        cooldown = configuration.get("Cooldown", "none")
+        return (policy.policy_name, f"step: {alarms or '?'}", thresholds or "-", f"{cooldown}")
     predefined = configuration.get("PredefinedMetricSpecification")
     customized = configuration.get("CustomizedMetricSpecification", {})
     if predefined:

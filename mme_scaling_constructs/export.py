@@ -1,8 +1,9 @@
 """Read the scaling out of a synthesized template, and export it for the AWS CLI.
 
 For teams that review or apply scaling outside CloudFormation: each scalable target becomes
-a ``register-scalable-target`` command, and each target-tracking policy a
-``TargetTrackingScalingPolicyConfiguration`` JSON file and a ``put-scaling-policy`` command.
+a ``register-scalable-target`` command (with ``put-scheduled-action`` for its schedules), each
+policy a configuration JSON file and a ``put-scaling-policy`` command, and each alarm of a
+step policy a ``put-metric-alarm`` input JSON and command.
 CloudFormation references that only resolve at deployment are written as ``${...}``
 placeholders, e.g. ``${MmeEndpoint1234.EndpointName}``.
 """
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 SCALABLE_TARGET_TYPE: Final = "AWS::ApplicationAutoScaling::ScalableTarget"
 SCALING_POLICY_TYPE: Final = "AWS::ApplicationAutoScaling::ScalingPolicy"
+ALARM_TYPE: Final = "AWS::CloudWatch::Alarm"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,12 +31,15 @@ class ExportedPolicy:
         policy_name: its ``PolicyName``, placeholders rendered.
         policy_type: ``TargetTrackingScaling`` or ``StepScaling``.
         configuration: its policy configuration, placeholders rendered.
+        alarms: for a step policy, the CloudWatch alarms that trigger it, in the
+            ``aws cloudwatch put-metric-alarm`` input format without ``AlarmActions``.
     """
 
     logical_id: str
     policy_name: str
     policy_type: str
     configuration: dict[str, Any]
+    alarms: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +102,7 @@ def scaling_in_template(template: Mapping[str, Any]) -> list[ExportedTarget]:
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         raise ValueError("the template has no Resources section")
+    alarms = _alarms_by_policy(resources)
     policies: dict[str, list[ExportedPolicy]] = {}
     for logical_id, resource in resources.items():
         if resource.get("Type") != SCALING_POLICY_TYPE:
@@ -113,6 +119,7 @@ def scaling_in_template(template: Mapping[str, Any]) -> list[ExportedTarget]:
                 policy_name=str(render(properties.get("PolicyName", logical_id))),
                 policy_type=properties.get("PolicyType", ""),
                 configuration=render(configuration),
+                alarms=tuple(alarms.get(logical_id, [])),
             )
         )
     return [
@@ -133,12 +140,31 @@ def scaling_in_template(template: Mapping[str, Any]) -> list[ExportedTarget]:
     ]
 
 
-def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> list[str]:
-    """The ``aws application-autoscaling`` commands that apply ``target`` and its policies.
+def _alarms_by_policy(resources: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Alarm properties (named after their logical id) by the logical id of the policy they trigger."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != ALARM_TYPE:
+            continue
+        properties = dict(resource.get("Properties", {}))
+        actions = properties.pop("AlarmActions", [])
+        properties.setdefault("AlarmName", logical_id)
+        for action in actions:
+            if isinstance(action, dict) and "Ref" in action:
+                found.setdefault(action["Ref"], []).append(render(properties))
+    return found
+
+
+def cli_commands(target: ExportedTarget, files: Mapping[str, str]) -> list[str]:
+    """The shell lines of AWS CLI commands that apply ``target``, its policies and their alarms.
+
+    A step policy's ARN, printed by ``put-scaling-policy``, is kept in a shell variable and
+    given to ``aws cloudwatch put-metric-alarm`` as the alarm action.
 
     Args:
         target: the scalable target.
-        policy_files: file name of each policy's configuration JSON, by logical id.
+        files: file name of each policy configuration and alarm JSON, by logical id (alarms
+            by their ``AlarmName``).
     """
     where = [
         "--service-namespace",
@@ -185,18 +211,25 @@ def cli_commands(target: ExportedTarget, policy_files: Mapping[str, str]) -> lis
             if policy.policy_type == "TargetTrackingScaling"
             else "--step-scaling-policy-configuration"
         )
-        commands.append(
-            _command(
-                "put-scaling-policy",
-                "--policy-name",
-                policy.policy_name,
-                "--policy-type",
-                policy.policy_type,
-                *where,
-                option,
-                f"file://{policy_files[policy.logical_id]}",
-            )
+        put = _command(
+            "put-scaling-policy",
+            "--policy-name",
+            policy.policy_name,
+            "--policy-type",
+            policy.policy_type,
+            *where,
+            option,
+            f"file://{files[policy.logical_id]}",
         )
+        if not policy.alarms:
+            commands.append(put)
+            continue
+        variable = f"policy_arn_{policy.logical_id}"
+        commands.append(f"{variable}=$({put} --query PolicyARN --output text)")
+        for alarm in policy.alarms:
+            alarm_input = f"file://{files[alarm['AlarmName']]}"
+            arguments = ["aws", "cloudwatch", "put-metric-alarm", "--cli-input-json", alarm_input, "--alarm-actions"]
+            commands.append(f'{shlex.join(arguments)} "${variable}"')
     return commands
 
 
@@ -219,15 +252,16 @@ def write_export(template: Mapping[str, Any], out_dir: Path) -> list[Path]:
     lines = [
         "#!/usr/bin/env bash",
         "# Applies the scaling of the template with the AWS CLI. Replace each ${...} placeholder first.",
-        "# Step scaling policies also need the CloudWatch alarms of the template, which are not exported.",
         "set -euo pipefail",
     ]
     for target in scaling_in_template(template):
+        documents = {policy.logical_id: policy.configuration for policy in target.policies}
+        documents.update({alarm["AlarmName"]: alarm for policy in target.policies for alarm in policy.alarms})
         files = {}
-        for policy in target.policies:
-            path = out_dir / f"{policy.logical_id}.json"
-            path.write_text(json.dumps(policy.configuration, indent=2, sort_keys=True) + "\n")
-            files[policy.logical_id] = path.name
+        for name, document in documents.items():
+            path = out_dir / f"{name}.json"
+            path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+            files[name] = path.name
             written.append(path)
         lines.extend(cli_commands(target, files))
     script = out_dir / "commands.sh"

@@ -158,6 +158,22 @@ def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, c
     ) in script
     assert script.count("--policy-type StepScaling") == 2
     assert script.count("--step-scaling-policy-configuration file://") == 2
+    alarm_lines = [line for line in script.splitlines() if "put-metric-alarm" in line]
+    assert len(alarm_lines) == 2
+    for line in alarm_lines:
+        variable = line.rsplit('"$', 1)[1].rstrip('"')
+        assert f"{variable}=$(aws application-autoscaling put-scaling-policy" in script
+        alarm_file = line.split("file://", 1)[1].split()[0]
+        alarm = json.loads((out / alarm_file).read_text())
+        assert alarm["MetricName"] == "DiskUtilization"
+        assert alarm["Dimensions"] == [
+            {"Name": "EndpointName", "Value": "ep"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ]
+        assert alarm["AlarmName"] == alarm_file.removesuffix(".json")
+        assert "AlarmActions" not in alarm
     assert main(["policies", str(tmp_path / "cdk.out" / "Scheduled.template.json")]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
-    assert [row[5] for row in rows].count("StepScaling") == 2
+    step_rows = [row for row in rows if row[5] == "step:"]
+    assert sorted(row[8:] for row in step_rows) == [["<=", "20", "none"], [">=", "80", "none"]]
+    assert all(row[6:8] == ["DiskUtilization", "(Average)"] for row in step_rows)
