@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.api import lint
 
 CPU_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mms-cpu:1.0"
@@ -41,3 +42,19 @@ def synth() -> Callable[[cdk.Stack], Template]:
         return template
 
     return _synth
+
+
+def assert_lints_clean(template_file: Path) -> None:
+    """Assert that cfn-lint finds no error in a template that ``app.synth()`` wrote."""
+    assert lint_errors(json.loads(template_file.read_text())) == []
+
+
+@pytest.fixture
+def warnings_of(synth: Callable[[cdk.Stack], Template]) -> Callable[[cdk.Stack, str], list[Any]]:
+    """Synthesize (and lint) a stack, then return its warnings whose text matches a regexp."""
+
+    def _warnings_of(stack: cdk.Stack, pattern: str = ".*") -> list[Any]:
+        synth(stack)
+        return list(Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(pattern)))
+
+    return _warnings_of

@@ -19,6 +19,7 @@ from mme_scaling_constructs import (
     SuspendedState,
 )
 from mme_scaling_constructs.cli import main
+from tests.conftest import assert_lints_clean
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,7 @@ def template_path(tmp_path_factory):
     app = cdk.App(outdir=str(out))
     MultiModelEndpointsStack(app, "Example")
     app.synth()
+    assert_lints_clean(out / "Example.template.json")
     return out / "Example.template.json"
 
 
@@ -141,6 +143,7 @@ def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, c
     )
     EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
     app.synth()
+    assert_lints_clean(tmp_path / "cdk.out" / "Scheduled.template.json")
     out = tmp_path / "export"
     assert main(["export", str(tmp_path / "cdk.out" / "Scheduled.template.json"), "--out", str(out)]) == 0
     capsys.readouterr()

@@ -8,7 +8,7 @@ import pytest
 from cdk_nag import AwsSolutionsChecks
 
 from app import MultiModelEndpointsStack
-from tests.conftest import lint_errors
+from tests.conftest import assert_lints_clean, lint_errors
 
 #: Every cdk-nag AwsSolutions finding on the example app, each a wildcard that AWS leaves no
 #: narrower way to write (see the README's "Security" section).
@@ -32,6 +32,7 @@ def nag_findings(tmp_path: Path) -> set[str]:
         app.synth()
     except RuntimeError as error:
         assert "ValidationFailed" in str(error)
+    assert_lints_clean(tmp_path / "Example.template.json")
     report = json.loads((tmp_path / "validation-report.json").read_text())
     return {violation["ruleName"] for plugin in report["pluginReports"] for violation in plugin["violations"]}
 

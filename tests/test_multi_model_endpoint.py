@@ -4,7 +4,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Match
 
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
 from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
@@ -367,22 +367,16 @@ def test_escape_hatches_are_the_l1_resources(stack):
     assert mme.scaling.preset == ScalingPreset.for_instance_type("ml.c5.xlarge")
 
 
-def test_min_capacity_one_is_a_warning(stack):
+def test_min_capacity_one_is_a_warning(stack, warnings_of):
     cpu_mme(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
-    warnings = Annotations.from_stack(stack).find_warning(
-        "*", Match.string_like_regexp("min_capacity is 1: a single instance gives no redundancy")
-    )
-    assert len(warnings) == 1
+    assert len(warnings_of(stack, "min_capacity is 1: a single instance gives no redundancy")) == 1
 
 
-def test_default_capacity_raises_no_warning(stack):
+def test_default_capacity_raises_no_warning(stack, warnings_of):
     cpu_mme(stack)
-    assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
+    assert warnings_of(stack) == []
 
 
-def test_cpu_preset_on_a_gpu_type_is_a_warning(stack):
+def test_cpu_preset_on_a_gpu_type_is_a_warning(stack, warnings_of):
     gpu_mme(stack, scaling=ScalingPreset.cpu())
-    warnings = Annotations.from_stack(stack).find_warning(
-        "*", Match.string_like_regexp("ml.g5.xlarge has a GPU but the preset is the CPU one")
-    )
-    assert len(warnings) == 1
+    assert len(warnings_of(stack, "ml.g5.xlarge has a GPU but the preset is the CPU one")) == 1

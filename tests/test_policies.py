@@ -179,17 +179,20 @@ def test_other_utilization_metrics(stack, synth, metric, instance_type, percent,
 
 
 @pytest.mark.parametrize("metric", [MEMORY_UTILIZATION, GPU_MEMORY_UTILIZATION])
-def test_metrics_that_do_not_fall_with_capacity_warn(stack, metric):
+def test_metrics_that_do_not_fall_with_capacity_warn(stack, warnings_of, metric):
     scale(stack, UtilizationPolicy(metric=metric, target_percent=70))
-    warnings = Annotations.from_stack(stack).find_warning(
-        "*", Match.string_like_regexp(f"{metric.metric_name} does not fall as instances are added")
-    )
-    assert len(warnings) == 1
+    assert len(warnings_of(stack, f"{metric.metric_name} does not fall as instances are added")) == 1
 
 
-def test_disk_utilization_does_not_warn(stack):
+def test_loaded_model_count_warns(stack, warnings_of):
+    loaded = MetricSpec(metric_name="LoadedModelCount", namespace="AWS/SageMaker")
+    scale(stack, CustomMetricPolicy(metric=loaded, target_value=10))
+    assert len(warnings_of(stack, "LoadedModelCount does not fall as instances are added")) == 1
+
+
+def test_disk_utilization_does_not_warn(stack, warnings_of):
     scale(stack, UtilizationPolicy(metric=DISK_UTILIZATION, target_percent=70))
-    assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
+    assert warnings_of(stack) == []
 
 
 def test_per_policy_cooldowns_and_names(stack, synth):

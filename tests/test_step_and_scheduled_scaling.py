@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from aws_cdk import Duration
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Match
 
 from mme_scaling_constructs import (
     AdjustmentType,
@@ -70,12 +70,9 @@ def test_step_scaling_creates_alarms_on_the_variant_metric(stack, synth):
     assert scaling.scaling_policies == ()
 
 
-def test_mixing_step_and_target_tracking_warns(stack):
+def test_mixing_step_and_target_tracking_warns(stack, warnings_of):
     scale(stack, ScalingPreset.custom(InvocationsPerInstancePolicy(), StepScalingSpec(metric=CPU, steps=STEPS)))
-    warnings = Annotations.from_stack(stack).find_warning(
-        "*", Match.string_like_regexp("mixes step scaling and target")
-    )
-    assert len(warnings) == 1
+    assert len(warnings_of(stack, "mixes step scaling and target")) == 1
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,13 @@ from aws_cdk.assertions import Annotations, Match
 from mme_scaling_constructs import (
     GPU_UTILIZATION,
     ConfigurationError,
+    CustomMetricPolicy,
     EndpointScaling,
     InvocationsPerInstancePolicy,
+    MetricSpec,
     MultiModelEndpoint,
     ScalingPreset,
+    ScheduledScaling,
     UtilizationPolicy,
 )
 from mme_scaling_constructs.presets import Device
@@ -86,3 +89,39 @@ def test_token_instance_type_needs_an_explicit_preset(stack):
     )
     with pytest.raises(ConfigurationError, match="instance_type: got '\\$\\{Token"):
         ScalingPreset.for_instance_type(instance_type)
+
+
+def test_tokens_pass_policy_and_schedule_checks(stack, synth):
+    target = parameter(stack, "Target", "Number").value_as_number
+    name = parameter(stack, "PolicyName").value_as_string
+    schedule = parameter(stack, "Schedule").value_as_string
+    action_name = parameter(stack, "ActionName").value_as_string
+    low = parameter(stack, "ScheduledMin", "Number").value_as_number
+    preset = ScalingPreset.custom(
+        InvocationsPerInstancePolicy(target_invocations_per_minute=target, policy_name=name),
+        CustomMetricPolicy(
+            metric=MetricSpec(metric_name="ModelLatency", namespace="AWS/SageMaker"), target_value=target
+        ),
+        schedules=(ScheduledScaling(name=action_name, schedule=schedule, min_capacity=low),),
+    )
+    EndpointScaling(stack, "Scaling", endpoint_name="my-endpoint", instance_type="ml.c5.xlarge", preset=preset)
+    template = synth(stack)
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "PolicyName": {"Ref": "PolicyName"},
+            "TargetTrackingScalingPolicyConfiguration": Match.object_like({"TargetValue": {"Ref": "Target"}}),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "ScheduledActions": [
+                {
+                    "ScheduledActionName": {"Ref": "ActionName"},
+                    "Schedule": {"Ref": "Schedule"},
+                    "ScalableTargetAction": {"MinCapacity": {"Ref": "ScheduledMin"}},
+                }
+            ]
+        },
+    )
