@@ -1,0 +1,34 @@
+"""The README's Python examples run as written."""
+
+import re
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+README = Path(__file__).parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+SEED_POLICY = (
+    '{"TargetValue": 70.0, "PredefinedMetricSpecification": '
+    '{"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}'
+)
+
+
+def test_readme_has_examples():
+    assert len(BLOCKS) >= 4
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+def test_example_runs(block, tmp_path, monkeypatch, synth):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "policy.json").write_text(SEED_POLICY)
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    stack_classes = [
+        value
+        for value in namespace.values()
+        if isinstance(value, type) and issubclass(value, cdk.Stack) and value is not cdk.Stack
+    ]
+    for stack_class in stack_classes:  # the quick start's stack has two endpoints
+        stack = stack_class(cdk.App(), "ReadmeExample")
+        synth(stack).resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
