@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         HighResolutionConcurrencyPolicy,
         InvocationsPerInstancePolicy,
         MetricMathPolicy,
+        TargetTrackingOptions,
+        TargetTrackingSpec,
         UtilizationPolicy,
     )
     from mme_scaling_constructs.policy_json import load_policy
@@ -65,6 +67,8 @@ _MODULE_OF = {
     "HighResolutionConcurrencyPolicy": "policies",
     "InvocationsPerInstancePolicy": "policies",
     "MetricMathPolicy": "policies",
+    "TargetTrackingOptions": "policies",
+    "TargetTrackingSpec": "policies",
     "UtilizationPolicy": "policies",
     "load_policy": "policy_json",
     "Device": "presets",
@@ -104,6 +108,8 @@ __all__ = [
     "ScheduledScaling",
     "StepScalingSpec",
     "SuspendedState",
+    "TargetTrackingOptions",
+    "TargetTrackingSpec",
     "UtilizationMetric",
     "UtilizationPolicy",
     "invocations_target",

@@ -155,6 +155,11 @@ class MetricSpec:
         return found
 
 
+def as_metric_spec(metric: MetricSpec | cloudwatch.Metric) -> MetricSpec:
+    """``metric`` as a :class:`MetricSpec`, converting a CDK ``Metric``."""
+    return metric if isinstance(metric, MetricSpec) else MetricSpec.from_cloudwatch(metric)
+
+
 @functools.cache
 def _unit_names() -> dict[cloudwatch.Unit, str]:
     """CloudWatch unit names by CDK enum member (jsii exposes only the member names)."""

@@ -28,10 +28,7 @@ from mme_scaling_constructs.constants import (
 from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
-from mme_scaling_constructs.metrics import (
-    MetricSpec,
-    UtilizationMetric,
-)
+from mme_scaling_constructs.metrics import MetricSpec, UtilizationMetric, as_metric_spec
 from mme_scaling_constructs.validation import check_percent, check_positive, is_token
 
 #: Default target of the invocations-per-instance policy, from the AWS MME page's example.
@@ -115,8 +112,8 @@ class TargetTrackingSpec(Protocol):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _PolicyOptions:
-    """Options every target-tracking policy shares.
+class TargetTrackingOptions:
+    """Options every target-tracking policy takes, after its own arguments.
 
     Args:
         scale_in_cooldown: defaults to ``None``, the preset's cooldown.
@@ -173,11 +170,13 @@ def _predefined(metric_type: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvocationsPerInstancePolicy(_PolicyOptions):
+class InvocationsPerInstancePolicy(TargetTrackingOptions):
     """Track ``SageMakerVariantInvocationsPerInstance``, the metric AWS recommends for MMEs.
 
     The metric is the average number of invocations per minute per instance, summed over
-    every model the endpoint serves. Other options: see ``_PolicyOptions``.
+    every model the endpoint serves.
+
+    Also takes the :class:`TargetTrackingOptions`.
 
     Args:
         target_invocations_per_minute: invocations per instance per minute to hold.
@@ -227,12 +226,13 @@ class InvocationsPerInstancePolicy(_PolicyOptions):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UtilizationPolicy(_PolicyOptions):
+class UtilizationPolicy(TargetTrackingOptions):
     """Track an instance utilization metric, with the target given per device.
 
     The emitted ``TargetValue`` is ``target_percent x devices``: 50 % CPU on a 4-vCPU
     instance is 200, because ``CPUUtilization`` is summed over vCPUs. Dimensions are
-    ``EndpointName`` and ``VariantName``; statistic ``Average``; unit ``Percent``.
+    ``EndpointName`` and ``VariantName``; statistic ``Average``; unit ``Percent``. Also takes
+    the :class:`TargetTrackingOptions`.
 
     Args:
         metric: which metric, e.g. :data:`CPU_UTILIZATION` or :data:`GPU_UTILIZATION`.
@@ -298,11 +298,12 @@ class UtilizationPolicy(_PolicyOptions):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CustomMetricPolicy(_PolicyOptions):
+class CustomMetricPolicy(TargetTrackingOptions):
     """Track any CloudWatch metric, with the target as CloudWatch reports it.
 
     The metric must describe how busy an instance is and fall in inverse proportion to the
-    instance count, or target tracking cannot hold it.
+    instance count, or target tracking cannot hold it. Also takes the
+    :class:`TargetTrackingOptions`.
 
     Args:
         metric: a :class:`MetricSpec`, or a CDK ``cloudwatch.Metric`` (converted to one).
@@ -311,12 +312,11 @@ class CustomMetricPolicy(_PolicyOptions):
         target_value: the value to hold, > 0, in the metric's own scale (not per device).
     """
 
-    metric: MetricSpec
+    metric: MetricSpec | cloudwatch.Metric
     target_value: float
 
     def __post_init__(self) -> None:
-        if isinstance(self.metric, cloudwatch.Metric):
-            object.__setattr__(self, "metric", MetricSpec.from_cloudwatch(self.metric))
+        object.__setattr__(self, "metric", as_metric_spec(self.metric))
         problems = Problems("CustomMetricPolicy")
         check_positive(problems, "target_value", self.target_value)
         self._check_options(problems)
@@ -325,16 +325,21 @@ class CustomMetricPolicy(_PolicyOptions):
     @property
     def construct_id(self) -> str:
         """``name``, or the metric name stripped to letters and digits."""
-        return self._id(re.sub(r"[^A-Za-z0-9]", "", self.metric.metric_name) or "CustomMetric")
+        return self._id(re.sub(r"[^A-Za-z0-9]", "", self.metric_spec.metric_name) or "CustomMetric")
+
+    @property
+    def metric_spec(self) -> MetricSpec:
+        """The tracked metric, as a :class:`MetricSpec`."""
+        return as_metric_spec(self.metric)
 
     @property
     def metric_key(self) -> tuple[str, ...]:
         """Namespace and metric name."""
-        return self.metric.key
+        return self.metric_spec.key
 
     def advisories(self) -> list[tuple[str, str]]:
         """Warnings for capacity-independent metrics and ``ModelName`` dimensions."""
-        return self.metric.advisories()
+        return self.metric_spec.advisories()
 
     def emitted_target(self, context: ScalingContext) -> Any:
         """The target as given."""
@@ -342,15 +347,16 @@ class CustomMetricPolicy(_PolicyOptions):
 
     def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
         """The customized metric."""
-        return _customized(self.metric, context)
+        return _customized(self.metric_spec, context)
 
 
 @dataclass(frozen=True, kw_only=True)
-class MetricMathPolicy(_PolicyOptions):
+class MetricMathPolicy(TargetTrackingOptions):
     """Track the result of a metric math expression (``CustomizedMetricSpecification.Metrics``).
 
     The CDK L2 policy rejects math expressions, so this renders the L1 ``Metrics`` list: one
-    query per metric, not returned, and the expression, returned, with id ``result``.
+    query per metric, not returned, and the expression, returned, with id ``result``. Also
+    takes the :class:`TargetTrackingOptions`.
 
     Args:
         expression: the metric math expression over the metric ids, e.g. ``"m1 / m2"``; it
@@ -361,15 +367,12 @@ class MetricMathPolicy(_PolicyOptions):
     """
 
     expression: str
-    metrics: Mapping[str, MetricSpec]
+    metrics: Mapping[str, MetricSpec | cloudwatch.Metric]
     target_value: float
     label: str | None = None
 
     def __post_init__(self) -> None:
-        converted = {
-            key: MetricSpec.from_cloudwatch(value) if isinstance(value, cloudwatch.Metric) else value
-            for key, value in self.metrics.items()
-        }
+        converted = {key: as_metric_spec(value) for key, value in self.metrics.items()}
         object.__setattr__(self, "metrics", converted)
         problems = Problems("MetricMathPolicy")
         expression = self.expression
@@ -396,11 +399,16 @@ class MetricMathPolicy(_PolicyOptions):
     @property
     def metric_key(self) -> tuple[str, ...]:
         """The expression and the metrics it uses."""
-        return ("math", self.expression, *sorted(f"{k}={v.key}" for k, v in self.metrics.items()))
+        return ("math", self.expression, *sorted(f"{k}={v.key}" for k, v in self.metric_specs.items()))
+
+    @property
+    def metric_specs(self) -> dict[str, MetricSpec]:
+        """The metrics, as :class:`MetricSpec` values by id."""
+        return {key: as_metric_spec(value) for key, value in self.metrics.items()}
 
     def advisories(self) -> list[tuple[str, str]]:
         """Warnings about each metric used."""
-        return [advisory for metric in self.metrics.values() for advisory in metric.advisories()]
+        return [advisory for metric in self.metric_specs.values() for advisory in metric.advisories()]
 
     def emitted_target(self, context: ScalingContext) -> Any:
         """The target as given."""
@@ -427,7 +435,7 @@ class MetricMathPolicy(_PolicyOptions):
                     unit=metric.unit,
                 ),
             )
-            for query_id, metric in self.metrics.items()
+            for query_id, metric in self.metric_specs.items()
         ]
         result = _Cfn.TargetTrackingMetricDataQueryProperty(
             id=MATH_RESULT_ID, expression=self.expression, label=self.label, return_data=True
@@ -437,11 +445,12 @@ class MetricMathPolicy(_PolicyOptions):
 
 
 @dataclass(frozen=True, kw_only=True)
-class HighResolutionConcurrencyPolicy(_PolicyOptions):
+class HighResolutionConcurrencyPolicy(TargetTrackingOptions):
     """Track ``SageMakerVariantConcurrentRequestsPerModelHighResolution`` (opt-in).
 
     A 10-second metric that scales out faster than invocations per instance. AWS does not
-    document it for multi-model endpoints, so using it adds a warning annotation.
+    document it for multi-model endpoints, so using it adds a warning annotation. Also takes
+    the :class:`TargetTrackingOptions`.
 
     Args:
         target_concurrent_requests: concurrent requests per model to hold, > 0.

@@ -18,7 +18,7 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.errors import Problems
-from mme_scaling_constructs.metrics import MetricSpec, cloudwatch_unit
+from mme_scaling_constructs.metrics import MetricSpec, as_metric_spec, cloudwatch_unit
 from mme_scaling_constructs.validation import check_whole_number, is_token
 
 #: CDK accepts 2 to 40 intervals; Application Auto Scaling allows 20 adjustments per policy
@@ -69,7 +69,7 @@ class StepScalingSpec:
         datapoints_to_alarm: breaching periods needed; defaults to ``None``: all of them.
     """
 
-    metric: MetricSpec
+    metric: MetricSpec | cloudwatch.Metric
     steps: tuple[ScalingStep, ...]
     name: str = "StepScaling"
     adjustment_type: AdjustmentType = AdjustmentType.CHANGE_IN_CAPACITY
@@ -78,8 +78,7 @@ class StepScalingSpec:
     datapoints_to_alarm: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.metric, cloudwatch.Metric):
-            object.__setattr__(self, "metric", MetricSpec.from_cloudwatch(self.metric))
+        object.__setattr__(self, "metric", as_metric_spec(self.metric))
         object.__setattr__(self, "steps", tuple(self.steps))
         problems = Problems("StepScalingSpec")
         if not MIN_STEPS <= len(self.steps) <= MAX_STEPS:
@@ -113,12 +112,13 @@ class StepScalingSpec:
 
     def cloudwatch_metric(self, *, endpoint_name: str, variant_name: str) -> cloudwatch.Metric:
         """The CDK metric for the variant, at one-minute periods."""
+        metric = as_metric_spec(self.metric)
         return cloudwatch.Metric(
-            namespace=self.metric.namespace,
-            metric_name=self.metric.metric_name,
-            dimensions_map=self.metric.dimensions_for(endpoint_name=endpoint_name, variant_name=variant_name),
-            statistic=self.metric.statistic,
-            unit=None if self.metric.unit is None else cloudwatch_unit(self.metric.unit),
+            namespace=metric.namespace,
+            metric_name=metric.metric_name,
+            dimensions_map=metric.dimensions_for(endpoint_name=endpoint_name, variant_name=variant_name),
+            statistic=metric.statistic,
+            unit=None if metric.unit is None else cloudwatch_unit(metric.unit),
             period=Duration.minutes(1),
         )
 
