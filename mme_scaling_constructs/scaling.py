@@ -150,6 +150,15 @@ class EndpointScaling(Construct):
                 "The preset mixes step scaling and target tracking on one target, which AWS advises against: "
                 "the policies can fight and make capacity flap.",
             )
+        if (
+            self.preset.policies
+            and not self.preset.step_policies
+            and all(policy.disable_scale_in for policy in self.preset.policies)
+        ):
+            annotations.add_warning_v2(
+                f"{WARNING_PREFIX}:scaleInDisabled",
+                "Every policy disables scale-in: capacity only falls back through scheduled actions or by hand.",
+            )
         if self.preset.min_capacity == 1:
             annotations.add_warning_v2(
                 f"{WARNING_PREFIX}:minCapacityOne",

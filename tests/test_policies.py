@@ -275,3 +275,21 @@ def test_policy_names_are_checked(options, problem):
     with pytest.raises(ConfigurationError) as raised:
         InvocationsPerInstancePolicy(**options)
     assert str(raised.value) == f"Invalid InvocationsPerInstancePolicy configuration (1 problem):\n  - {problem}"
+
+
+def test_disabling_scale_in_everywhere_warns(stack, warnings_of):
+    scale(
+        stack,
+        InvocationsPerInstancePolicy(disable_scale_in=True),
+        UtilizationPolicy(metric=DISK_UTILIZATION, target_percent=70, disable_scale_in=True),
+    )
+    assert len(warnings_of(stack, "Every policy disables scale-in")) == 1
+
+
+def test_one_policy_that_scales_in_is_enough(stack, warnings_of):
+    scale(
+        stack,
+        InvocationsPerInstancePolicy(disable_scale_in=True),
+        UtilizationPolicy(metric=DISK_UTILIZATION, target_percent=70),
+    )
+    assert warnings_of(stack) == []
