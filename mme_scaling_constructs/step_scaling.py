@@ -9,6 +9,8 @@ https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-s
 from __future__ import annotations
 
 import enum
+import itertools
+import math
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -83,13 +85,7 @@ class StepScalingSpec:
         problems = Problems("StepScalingSpec")
         if not MIN_STEPS <= len(self.steps) <= MAX_STEPS:
             problems.add("steps", f"{len(self.steps)} steps", f"{MIN_STEPS} to {MAX_STEPS} steps")
-        for index, step in enumerate(self.steps):
-            if step.lower is not None and step.upper is not None and not step.lower < step.upper:
-                problems.add(f"steps[{index}]", step, "a lower bound below the upper bound")
-        if self.adjustment_type is AdjustmentType.PERCENT_CHANGE_IN_CAPACITY:
-            for index, step in enumerate(self.steps):
-                if not -100 <= step.change <= 100:
-                    problems.add(f"steps[{index}].change", step.change, "a percentage from -100 to 100")
+        _check_steps(problems, self.steps, self.adjustment_type)
         if not STEP_ID_PATTERN.match(self.name):
             problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
         if check_whole_number(problems, "evaluation_periods", self.evaluation_periods, "a whole number >= 1"):
@@ -107,7 +103,7 @@ class StepScalingSpec:
 
     @property
     def construct_id(self) -> str:
-        """The ``name``."""
+        """The ``name``; the step policies' construct ids."""
         return self.name
 
     def cloudwatch_metric(self, *, endpoint_name: str, variant_name: str) -> cloudwatch.Metric:
@@ -125,3 +121,30 @@ class StepScalingSpec:
     def scaling_intervals(self) -> list[appscaling.ScalingInterval]:
         """The steps as CDK intervals."""
         return [appscaling.ScalingInterval(change=s.change, lower=s.lower, upper=s.upper) for s in self.steps]
+
+
+def _check_steps(problems: Problems, steps: tuple[ScalingStep, ...], adjustment_type: AdjustmentType) -> None:
+    """Each step bounded on at least one side, bounds in order, no overlaps, changes in range."""
+    for index, step in enumerate(steps):
+        if step.lower is None and step.upper is None:
+            problems.add(f"steps[{index}]", step, "a step with a lower bound, an upper bound or both")
+        elif step.lower is not None and step.upper is not None and not step.lower < step.upper:
+            problems.add(f"steps[{index}]", step, "a lower bound below the upper bound")
+        if adjustment_type is AdjustmentType.PERCENT_CHANGE_IN_CAPACITY and not -100 <= step.change <= 100:
+            problems.add(f"steps[{index}].change", step.change, "a percentage from -100 to 100")
+        if adjustment_type is AdjustmentType.EXACT_CAPACITY and step.change < 1:
+            problems.add(
+                f"steps[{index}].change",
+                step.change,
+                "an instance count >= 1 (a multi-model endpoint variant cannot scale to zero)",
+            )
+    bounded = sorted(
+        (
+            (-math.inf if s.lower is None else s.lower, math.inf if s.upper is None else s.upper, i)
+            for i, s in enumerate(steps)
+            if s.lower is not None or s.upper is not None
+        ),
+    )
+    for (_, upper, first), (lower, _, second) in itertools.pairwise(bounded):
+        if upper > lower:
+            problems.add(f"steps[{second}]", steps[second], f"a step that does not overlap steps[{first}]")

@@ -78,7 +78,24 @@ def test_mixing_step_and_target_tracking_warns(stack, warnings_of):
 @pytest.mark.parametrize(
     ("kwargs", "problem"),
     [
-        ({"steps": (ScalingStep(change=1),)}, "steps: got '1 steps'; allowed: 2 to 20 steps"),
+        ({"steps": (ScalingStep(upper=1, change=1),)}, "steps: got '1 steps'; allowed: 2 to 20 steps"),
+        (
+            {"steps": (ScalingStep(change=1), ScalingStep(lower=90, change=2))},
+            "steps[0]: got ScalingStep(change=1, lower=None, upper=None); allowed: a step with a lower bound, "
+            "an upper bound or both",
+        ),
+        (
+            {"steps": (ScalingStep(lower=0, upper=50, change=1), ScalingStep(lower=40, upper=90, change=2))},
+            "steps[1]: got ScalingStep(change=2, lower=40, upper=90); allowed: a step that does not overlap steps[0]",
+        ),
+        (
+            {
+                "steps": (ScalingStep(upper=20, change=0), ScalingStep(lower=80, change=6)),
+                "adjustment_type": AdjustmentType.EXACT_CAPACITY,
+            },
+            "steps[0].change: got 0; allowed: an instance count >= 1 (a multi-model endpoint variant cannot scale "
+            "to zero)",
+        ),
         (
             {"steps": (ScalingStep(lower=5, upper=5, change=1), ScalingStep(lower=90, change=2))},
             "steps[0]: got ScalingStep(change=1, lower=5, upper=5); allowed: a lower bound below the upper bound",
