@@ -86,7 +86,7 @@ class MultiModelEndpoint(Construct):
             environment=environment,
         )
         super().__init__(scope, construct_id)
-        preset = scaling or ScalingPreset.for_instance_type(instance_type)
+        preset = ScalingPreset.for_instance_type(instance_type) if scaling is None else scaling
         self._warn_about_tokens(image_uri=image_uri, model_data_url=model_data_url)
 
         statements = model_access_statements(image_uri=image_uri, model_data_url=model_data_url)
@@ -196,6 +196,8 @@ def _validate(
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
     if initial_instance_count is not None:
+        if scaling is None and not is_token(instance_type):
+            scaling = ScalingPreset.for_instance_type(instance_type)
         _check_initial_count(problems, initial_instance_count, scaling)
     if environment is not None:
         _check_environment(problems, environment)

@@ -24,6 +24,7 @@ from mme_scaling_constructs.instance_catalogue import (
     is_well_formed,
     lookup,
 )
+from mme_scaling_constructs.metrics import as_metric_spec
 from mme_scaling_constructs.policies import ScalingContext, TargetTrackingSpec
 from mme_scaling_constructs.presets import Device, ScalingPreset
 from mme_scaling_constructs.validation import check_sagemaker_name, is_token
@@ -72,12 +73,13 @@ class EndpointScaling(Construct):
         super().__init__(scope, construct_id)
 
         #: The preset in force.
-        self.preset: ScalingPreset = preset or ScalingPreset.for_instance_type(instance_type)
+        self.preset: ScalingPreset = ScalingPreset.for_instance_type(instance_type) if preset is None else preset
         #: The scaled endpoint's name.
         self.endpoint_name = endpoint_name
         #: The scaled variant's name.
         self.variant_name = variant_name
-        self._warn_about_risky_choices(lookup(instance_type) if not is_token(instance_type) else None)
+        instance = None if is_token(instance_type) else lookup(instance_type)
+        self._warn_about_risky_choices(instance)
 
         #: The scalable target, with the service-linked role as its role.
         self.scalable_target = appscaling.ScalableTarget(
@@ -90,11 +92,7 @@ class EndpointScaling(Construct):
             max_capacity=self.preset.max_capacity,
             role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(self), mutable=False),
         )
-        context = ScalingContext(
-            endpoint_name=endpoint_name,
-            variant_name=variant_name,
-            instance=None if is_token(instance_type) else lookup(instance_type),
-        )
+        context = ScalingContext(endpoint_name=endpoint_name, variant_name=variant_name, instance=instance)
         #: The target-tracking policies, one per policy of the preset.
         self.scaling_policies: tuple[appscaling.CfnScalingPolicy, ...] = tuple(
             self._add_policy(spec, context) for spec in self.preset.policies
@@ -127,7 +125,7 @@ class EndpointScaling(Construct):
         return appscaling.CfnScalingPolicy(
             self,
             spec.construct_id,
-            policy_name=spec.policy_name or f"{Names.unique_id(self)}{spec.construct_id}",
+            policy_name=f"{Names.unique_id(self)}{spec.construct_id}" if spec.policy_name is None else spec.policy_name,
             policy_type="TargetTrackingScaling",
             scaling_target_id=self.scalable_target.scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
@@ -141,9 +139,12 @@ class EndpointScaling(Construct):
 
     def _warn_about_risky_choices(self, instance: InstanceSpec | None) -> None:
         annotations = Annotations.of(self)
-        for policy in self.preset.policies:
-            for warning_id, message in policy.advisories():
-                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{policy.construct_id}: {message}")
+        advised = [(p.construct_id, p.advisories()) for p in self.preset.policies] + [
+            (p.construct_id, as_metric_spec(p.metric).advisories()) for p in self.preset.step_policies
+        ]
+        for construct_id, advisories in advised:
+            for warning_id, message in advisories:
+                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{construct_id}: {message}")
         if self.preset.policies and self.preset.step_policies:
             annotations.add_warning_v2(
                 f"{WARNING_PREFIX}:stepAndTargetTracking",

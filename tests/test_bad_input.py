@@ -102,6 +102,10 @@ def single_problem(problem):
             "initial_instance_count: got 5; allowed: a whole number from min_capacity (2) to max_capacity (4)",
         ),
         (
+            {"initial_instance_count": 5},
+            "initial_instance_count: got 5; allowed: a whole number from min_capacity (2) to max_capacity (4)",
+        ),
+        (
             {"environment": {"1BAD": "x"}},
             "environment['1BAD']: got '1BAD'; allowed: a variable name of letters, digits and underscores, "
             "not starting with a digit",

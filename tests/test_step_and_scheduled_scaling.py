@@ -266,3 +266,9 @@ def test_an_empty_preset_is_rejected():
 def test_metric_spec_units_are_cloudwatch_units():
     with pytest.raises(ConfigurationError, match=r"unit: got 'percent'; allowed: a CloudWatch unit name"):
         MetricSpec(metric_name="CPUUtilization", unit="percent")
+
+
+def test_step_policy_on_a_model_name_dimension_warns(stack, warnings_of):
+    per_model = MetricSpec(metric_name="CPUUtilization", dimensions={"EndpointName": "my-endpoint", "ModelName": "m"})
+    scale(stack, ScalingPreset.custom(StepScalingSpec(metric=per_model, steps=STEPS)))
+    assert len(warnings_of(stack, "StepScaling: CPUUtilization has a ModelName dimension")) == 1
