@@ -126,9 +126,12 @@ def _predefined(specification: Any, target: float, options: dict[str, Any]) -> T
         f"{INVOCATIONS_PER_INSTANCE_METRIC} or {CONCURRENT_REQUESTS_PER_MODEL_METRIC} "
         "(the predefined metrics of a multi-model endpoint variant)"
     )
-    suggestion = _nearest(metric_type)
-    if suggestion is not None:
-        allowed = f"{allowed}; did you mean {suggestion!r}?"
+    if metric_type in SAGEMAKER_PREDEFINED_METRICS:
+        allowed = f"{allowed}; {metric_type} is for serverless or inference-component endpoints"
+    else:
+        suggestion = _nearest(metric_type)
+        if suggestion is not None:
+            allowed = f"{allowed}; did you mean {suggestion!r}?"
     raise ConfigurationError(
         SUBJECT,
         [Problem(parameter="PredefinedMetricSpecification.PredefinedMetricType", value=metric_type, allowed=allowed)],
@@ -136,12 +139,14 @@ def _predefined(specification: Any, target: float, options: dict[str, Any]) -> T
 
 
 def _nearest(metric_type: Any) -> str | None:
+    """The MME predefined metric ``metric_type`` was most likely meant to be."""
     if not isinstance(metric_type, str):
         return None
-    for candidate in SAGEMAKER_PREDEFINED_METRICS:
-        if candidate.endswith(metric_type) or metric_type.lower() in candidate.lower():
+    candidates = (INVOCATIONS_PER_INSTANCE_METRIC, CONCURRENT_REQUESTS_PER_MODEL_METRIC)
+    for candidate in candidates:
+        if metric_type and metric_type.lower() in candidate.lower():
             return candidate
-    matches = difflib.get_close_matches(metric_type, SAGEMAKER_PREDEFINED_METRICS, n=1, cutoff=0.5)
+    matches = difflib.get_close_matches(metric_type, candidates, n=1, cutoff=0.5)
     return matches[0] if matches else None
 
 

@@ -9,8 +9,10 @@ import pytest
 
 from app import MultiModelEndpointsStack
 from mme_scaling_constructs import (
+    CustomMetricPolicy,
     EndpointScaling,
     InvocationsPerInstancePolicy,
+    MetricMathPolicy,
     MetricSpec,
     ScalingPreset,
     ScalingStep,
@@ -180,3 +182,20 @@ def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, c
     step_rows = [row for row in rows if row[5] == "step:"]
     assert sorted(row[8:] for row in step_rows) == [["<=", "20", "none"], [">=", "80", "none"]]
     assert all(row[6:8] == ["DiskUtilization", "(Average)"] for row in step_rows)
+
+
+def test_policies_shows_metric_math_and_custom_metrics(tmp_path, capsys):
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    stack = cdk.Stack(app, "Math")
+    invocations = MetricSpec(metric_name="Invocations", namespace="AWS/SageMaker", statistic="Sum")
+    preset = ScalingPreset.custom(
+        MetricMathPolicy(expression="m1 / 60", metrics={"m1": invocations}, target_value=4),
+        CustomMetricPolicy(metric=MetricSpec(metric_name="ModelLatency", namespace="AWS/SageMaker"), target_value=9),
+    )
+    EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
+    app.synth()
+    assert_lints_clean(tmp_path / "cdk.out" / "Math.template.json")
+    assert main(["policies", str(tmp_path / "cdk.out" / "Math.template.json")]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert any("math: m1 / 60" in row and "  4  " in row for row in rows)
+    assert any("ModelLatency (Average)" in row and "  9  " in row for row in rows)

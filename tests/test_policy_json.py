@@ -162,3 +162,46 @@ def test_malformed_documents(document, problem):
     with pytest.raises(ConfigurationError) as raised:
         load_policy(document)
     assert str(raised.value) == f"Invalid scaling policy JSON configuration (1 problem):\n  - {problem}"
+
+
+def test_high_resolution_metric_loads():
+    policy = load_policy(
+        '{"TargetValue": 5.0, "PredefinedMetricSpecification": '
+        '{"PredefinedMetricType": "SageMakerVariantConcurrentRequestsPerModelHighResolution"}}'
+    )
+    assert policy.metric_key == ("predefined", "SageMakerVariantConcurrentRequestsPerModelHighResolution")
+    assert policy.emitted_target(None) == 5.0
+
+
+def test_predefined_metrics_of_other_endpoint_kinds_are_rejected():
+    with pytest.raises(ConfigurationError) as raised:
+        load_policy(
+            '{"TargetValue": 0.7, "PredefinedMetricSpecification": '
+            '{"PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"}}'
+        )
+    (problem,) = raised.value.problems
+    assert problem.parameter == "PredefinedMetricSpecification.PredefinedMetricType"
+    assert problem.value == "SageMakerVariantProvisionedConcurrencyUtilization"
+    assert problem.allowed == (
+        "SageMakerVariantInvocationsPerInstance or SageMakerVariantConcurrentRequestsPerModelHighResolution "
+        "(the predefined metrics of a multi-model endpoint variant); "
+        "SageMakerVariantProvisionedConcurrencyUtilization is for serverless or inference-component endpoints"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric_type", "suggestion"),
+    [
+        ("SageMakerVariantInvocationPerInstance", "SageMakerVariantInvocationsPerInstance"),
+        ("ConcurrentRequestsPerModel", "SageMakerVariantConcurrentRequestsPerModelHighResolution"),
+        ("ALBRequestCountPerTarget", None),
+    ],
+)
+def test_suggestions(metric_type, suggestion):
+    with pytest.raises(ConfigurationError) as raised:
+        load_policy({"TargetValue": 1, "PredefinedMetricSpecification": {"PredefinedMetricType": metric_type}})
+    (problem,) = raised.value.problems
+    if suggestion is None:
+        assert "did you mean" not in problem.allowed
+    else:
+        assert problem.allowed.endswith(f"did you mean {suggestion!r}?")
