@@ -17,6 +17,7 @@ from mme_scaling_constructs.execution_role import (
     ECR_IMAGE_RULE,
     S3_PREFIX_RULE,
     EcrImage,
+    acknowledge_required_wildcards,
     is_s3_prefix,
     model_access_statements,
 )
@@ -99,6 +100,7 @@ class MultiModelEndpoint(Construct):
                 description="Serves the models of a SageMaker multi-model endpoint",
                 inline_policies={"ServeModels": iam.PolicyDocument(statements=statements)},
             )
+            acknowledge_required_wildcards(role, model_data_url=model_data_url)
         else:
             for statement in statements:
                 role.add_to_principal_policy(statement)
