@@ -6,12 +6,20 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aws_cdk import Annotations
+from aws_cdk import Annotations, Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from mme_scaling_constructs.constants import DEFAULT_VARIANT_NAME, SAGEMAKER_SERVICE_PRINCIPAL, WARNING_PREFIX
+from mme_scaling_constructs.constants import (
+    DEFAULT_VARIANT_NAME,
+    ENDPOINT_NAME_DIMENSION,
+    INVOCATION_NAMESPACE,
+    SAGEMAKER_SERVICE_PRINCIPAL,
+    VARIANT_NAME_DIMENSION,
+    WARNING_PREFIX,
+)
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.execution_role import (
     ECR_IMAGE_RULE,
@@ -28,6 +36,8 @@ from mme_scaling_constructs.validation import check_sagemaker_name, check_whole_
 #: Container environment variable names. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
 ENVIRONMENT_KEY_PATTERN: Final = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
 ENVIRONMENT_MAX_ENTRIES: Final = 100
+#: MME metrics are published at one-minute granularity.
+METRIC_PERIOD: Final = Duration.minutes(1)
 
 
 class MultiModelEndpoint(Construct):
@@ -154,6 +164,8 @@ class MultiModelEndpoint(Construct):
         )
         #: The endpoint's name (a token resolving to the ``EndpointName`` attribute).
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
+        #: The endpoint's ARN.
+        self.endpoint_arn: str = self.endpoint.attr_endpoint_arn
         #: The auto scaling of the variant.
         self.scaling = EndpointScaling(
             self,
@@ -162,6 +174,44 @@ class MultiModelEndpoint(Construct):
             instance_type=instance_type,
             preset=preset,
             variant_name=variant_name,
+        )
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` invoke the endpoint (``sagemaker:InvokeEndpoint`` on its ARN only).
+
+        Args:
+            grantee: e.g. the Lambda function or role that calls the endpoint.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
+        )
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        namespace: str = INVOCATION_NAMESPACE,
+        statistic: str = "Average",
+        period: Duration = METRIC_PERIOD,
+    ) -> cloudwatch.Metric:
+        """A CloudWatch metric of the variant, for alarms and dashboards.
+
+        Dimensions are ``EndpointName`` and ``VariantName``; MMEs publish no per-model metrics.
+
+        Args:
+            metric_name: e.g. ``"ModelLatency"``, ``"Invocation5XXErrors"``, ``"ModelLoadingWaitTime"``,
+                ``"ModelCacheHit"``, or an instance metric such as ``"CPUUtilization"``.
+            namespace: defaults to ``AWS/SageMaker`` (invocation and model-loading metrics); use
+                ``/aws/sagemaker/Endpoints`` for instance metrics.
+            statistic: defaults to ``"Average"``.
+            period: defaults to one minute, the granularity of MME metrics.
+        """
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions_map={ENDPOINT_NAME_DIMENSION: self.endpoint_name, VARIANT_NAME_DIMENSION: self.variant_name},
+            statistic=statistic,
+            period=period,
         )
 
     def _warn_about_tokens(self, *, image_uri: str, model_data_url: str) -> None:

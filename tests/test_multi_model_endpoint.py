@@ -3,6 +3,7 @@
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match
 
@@ -380,3 +381,51 @@ def test_default_capacity_raises_no_warning(stack, warnings_of):
 def test_cpu_preset_on_a_gpu_type_is_a_warning(stack, warnings_of):
     gpu_mme(stack, scaling=ScalingPreset.cpu())
     assert len(warnings_of(stack, "ml.g5.xlarge has a GPU but the preset is the CPU one")) == 1
+
+
+def test_grant_invoke_is_scoped_to_the_endpoint(stack, synth):
+    mme = cpu_mme(stack)
+    caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    mme.grant_invoke(caller)
+    template = synth(stack)
+    (logical_id,) = template.find_resources("AWS::SageMaker::Endpoint")
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "sagemaker:InvokeEndpoint",
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [logical_id, "EndpointArn"]},
+                    }
+                ]
+            },
+            "Roles": [{"Ref": Match.string_like_regexp("Caller")}],
+        },
+    )
+
+
+def test_metric_helper_uses_the_variant_dimensions(stack, synth):
+    mme = cpu_mme(stack)
+    cloudwatch.Alarm(
+        stack,
+        "LoadWait",
+        metric=mme.metric("ModelLoadingWaitTime", statistic="Maximum"),
+        threshold=5_000_000,
+        evaluation_periods=3,
+    )
+    template = synth(stack)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ModelLoadingWaitTime",
+            "Namespace": "AWS/SageMaker",
+            "Statistic": "Maximum",
+            "Period": 60,
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": endpoint_name_of(template)},
+                {"Name": "VariantName", "Value": "AllTraffic"},
+            ],
+        },
+    )
