@@ -97,46 +97,43 @@ def test_percentile_statistics_are_rejected():
 
 
 def test_metric_math(stack, synth):
-    errors = MetricSpec(metric_name="Invocation5XXErrors", namespace="AWS/SageMaker", statistic="Sum")
-    invocations = MetricSpec(metric_name="Invocations", namespace="AWS/SageMaker", statistic="Sum")
+    cpu = MetricSpec(metric_name="CPUUtilization")
+    gpu = MetricSpec(metric_name="GPUUtilization", statistic="Maximum")
     scale(
         stack,
         MetricMathPolicy(
-            expression="invocations / 60",
-            metrics={"errors": errors, "invocations": invocations},
-            target_value=5,
-            label="Invocations per second",
+            expression="MAX([cpu / 4, gpu])", metrics={"cpu": cpu, "gpu": gpu}, target_value=60, label="Busiest device"
         ),
     )
     configuration = only_configuration(synth(stack))
-    assert configuration["TargetValue"] == 5
+    assert configuration["TargetValue"] == 60
     assert configuration["CustomizedMetricSpecification"] == {
         "Metrics": [
             {
-                "Id": "errors",
+                "Id": "cpu",
                 "ReturnData": False,
                 "MetricStat": {
                     "Metric": {
-                        "MetricName": "Invocation5XXErrors",
-                        "Namespace": "AWS/SageMaker",
+                        "MetricName": "CPUUtilization",
+                        "Namespace": "/aws/sagemaker/Endpoints",
                         "Dimensions": VARIANT_DIMENSIONS,
                     },
-                    "Stat": "Sum",
+                    "Stat": "Average",
                 },
             },
             {
-                "Id": "invocations",
+                "Id": "gpu",
                 "ReturnData": False,
                 "MetricStat": {
                     "Metric": {
-                        "MetricName": "Invocations",
-                        "Namespace": "AWS/SageMaker",
+                        "MetricName": "GPUUtilization",
+                        "Namespace": "/aws/sagemaker/Endpoints",
                         "Dimensions": VARIANT_DIMENSIONS,
                     },
-                    "Stat": "Sum",
+                    "Stat": "Maximum",
                 },
             },
-            {"Id": "result", "Expression": "invocations / 60", "Label": "Invocations per second", "ReturnData": True},
+            {"Id": "result", "Expression": "MAX([cpu / 4, gpu])", "Label": "Busiest device", "ReturnData": True},
         ]
     }
 
