@@ -429,3 +429,9 @@ def test_metric_helper_uses_the_variant_dimensions(stack, synth):
             ],
         },
     )
+
+
+def test_warnings_can_be_acknowledged(stack, warnings_of):
+    mme = cpu_mme(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
+    cdk.Annotations.of(mme).acknowledge_warning("mme-scaling:minCapacityOne", "development endpoint")
+    assert warnings_of(stack) == []
