@@ -24,7 +24,7 @@ from mme_scaling_constructs.constants import (
     VARIANT_NAME_DIMENSION,
 )
 from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems, ScalingWarning
-from mme_scaling_constructs.metrics import MetricSpec
+from mme_scaling_constructs.metrics import TARGET_TRACKING_STATISTICS, MetricSpec
 from mme_scaling_constructs.policies import (
     CustomMetricPolicy,
     HighResolutionConcurrencyPolicy,
@@ -42,6 +42,7 @@ TOP_LEVEL_KEYS: Final = (
     "ScaleOutCooldown",
     "DisableScaleIn",
 )
+CUSTOMIZED_METRIC_KEYS: Final = ("MetricName", "Namespace", "Dimensions", "Statistic", "Unit")
 #: Dimensions the variant fills in itself; their values in the JSON name one endpoint.
 _VARIANT_DIMENSIONS: Final = frozenset({ENDPOINT_NAME_DIMENSION, VARIANT_NAME_DIMENSION})
 
@@ -151,23 +152,57 @@ def _nearest(metric_type: Any) -> str | None:
 
 
 def _customized(specification: Any, target: float, options: dict[str, Any]) -> TargetTrackingSpec:
+    problems = Problems(SUBJECT)
+    where = "CustomizedMetricSpecification"
     if not isinstance(specification, Mapping):
-        raise ConfigurationError(
-            SUBJECT, [Problem(parameter="CustomizedMetricSpecification", value=specification, allowed="a JSON object")]
-        )
+        problems.add(where, specification, "a JSON object")
+        problems.raise_if_any()
     if "Metrics" in specification:
-        return _metric_math(specification["Metrics"], target, options)
+        _check_keys(problems, specification, where, ("Metrics",))
+        return _metric_math(problems, specification["Metrics"], target, options)
+    _check_keys(problems, specification, where, CUSTOMIZED_METRIC_KEYS)
     metric = _metric(
+        problems,
         specification,
-        "CustomizedMetricSpecification",
+        where,
         statistic=specification.get("Statistic", "Average"),
         unit=specification.get("Unit"),
     )
+    problems.raise_if_any()
+    assert metric is not None
     return CustomMetricPolicy(metric=metric, target_value=target, **options)
 
 
-def _metric(specification: Mapping[str, Any], where: str, *, statistic: Any, unit: Any) -> MetricSpec:
-    dimensions = {d.get("Name"): d.get("Value") for d in specification.get("Dimensions", [])}
+def _check_keys(problems: Problems, document: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+    for key in document:
+        if key not in allowed:
+            problems.add(f"{where}.{key}", document[key], f"one of the fields {', '.join(allowed)}")
+
+
+def _metric(problems: Problems, specification: Any, where: str, *, statistic: Any, unit: Any) -> MetricSpec | None:
+    """The metric described at ``where``, or ``None`` after recording its problems."""
+    if not isinstance(specification, Mapping):
+        problems.add(where, specification, "a JSON object")
+        return None
+    found = len(problems.found)
+    for key in ("MetricName", "Namespace"):
+        if not isinstance(specification.get(key), str) or not specification[key]:
+            problems.add(f"{where}.{key}", specification.get(key), "a non-empty string (required)")
+    if statistic not in TARGET_TRACKING_STATISTICS:
+        problems.add(
+            f"{where}.Statistic",
+            statistic,
+            f"one of {', '.join(TARGET_TRACKING_STATISTICS)} (target tracking accepts no percentiles)",
+        )
+    raw_dimensions = specification.get("Dimensions", [])
+    if not isinstance(raw_dimensions, list) or not all(
+        isinstance(d, Mapping) and isinstance(d.get("Name"), str) and isinstance(d.get("Value"), str)
+        for d in raw_dimensions
+    ):
+        problems.add(f"{where}.Dimensions", raw_dimensions, 'a list of {"Name": ..., "Value": ...} strings')
+    if len(problems.found) > found:
+        return None
+    dimensions = {d["Name"]: d["Value"] for d in raw_dimensions}
     if "ModelName" in dimensions:
         warnings.warn(
             f"{where} has a ModelName dimension: multi-model endpoints publish no per-model metrics, "
@@ -176,38 +211,42 @@ def _metric(specification: Mapping[str, Any], where: str, *, statistic: Any, uni
             stacklevel=4,
         )
     return MetricSpec(
-        metric_name=specification.get("MetricName", ""),
-        namespace=specification.get("Namespace", ""),
+        metric_name=specification["MetricName"],
+        namespace=specification["Namespace"],
         statistic=statistic,
         unit=unit,
         dimensions=None if set(dimensions) <= _VARIANT_DIMENSIONS else dimensions,
     )
 
 
-def _metric_math(queries: Any, target: float, options: dict[str, Any]) -> TargetTrackingSpec:
-    problems = Problems(SUBJECT)
-    if not isinstance(queries, list):
-        problems.add("CustomizedMetricSpecification.Metrics", queries, "a list of metric data queries")
+def _metric_math(problems: Problems, queries: Any, target: float, options: dict[str, Any]) -> TargetTrackingSpec:
+    where = "CustomizedMetricSpecification.Metrics"
+    if not isinstance(queries, list) or not all(
+        isinstance(q, Mapping) and isinstance(q.get("Id"), str) for q in queries
+    ):
+        problems.add(where, queries, 'a list of metric data queries, each with an "Id"')
         problems.raise_if_any()
     returned = [q for q in queries if q.get("ReturnData", True) and "Expression" in q]
     if len(returned) != 1:
         problems.add(
-            "CustomizedMetricSpecification.Metrics",
-            f"{len(returned)} returned expressions",
-            "exactly one query with an Expression and ReturnData true",
+            where, f"{len(returned)} returned expressions", "exactly one query with an Expression and ReturnData true"
         )
+    metrics = {}
+    for query in queries:
+        if "MetricStat" not in query:
+            continue
+        stat = query["MetricStat"] if isinstance(query["MetricStat"], Mapping) else {}
+        metric = _metric(
+            problems,
+            stat.get("Metric"),
+            f"{where}[{query['Id']}].MetricStat.Metric",
+            statistic=stat.get("Stat", "Average"),
+            unit=stat.get("Unit"),
+        )
+        if metric is not None:
+            metrics[query["Id"]] = metric
     problems.raise_if_any()
     (result,) = returned
-    metrics = {
-        query["Id"]: _metric(
-            query["MetricStat"].get("Metric", {}),
-            f"Metrics[{query['Id']}]",
-            statistic=query["MetricStat"].get("Stat", "Average"),
-            unit=query["MetricStat"].get("Unit"),
-        )
-        for query in queries
-        if "MetricStat" in query
-    }
     return MetricMathPolicy(
         expression=result["Expression"],
         metrics=metrics,

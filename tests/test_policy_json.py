@@ -205,3 +205,52 @@ def test_suggestions(metric_type, suggestion):
         assert "did you mean" not in problem.allowed
     else:
         assert problem.allowed.endswith(f"did you mean {suggestion!r}?")
+
+
+@pytest.mark.parametrize(
+    ("customized", "problems"),
+    [
+        (
+            {"MetricName": "CPUUtilization", "Namspace": "/aws/sagemaker/Endpoints"},
+            [
+                "CustomizedMetricSpecification.Namspace: got '/aws/sagemaker/Endpoints'; allowed: one of the fields "
+                "MetricName, Namespace, Dimensions, Statistic, Unit",
+                "CustomizedMetricSpecification.Namespace: got None; allowed: a non-empty string (required)",
+            ],
+        ),
+        (
+            {"MetricName": "ModelLatency", "Namespace": "AWS/SageMaker", "Statistic": "p90"},
+            [
+                "CustomizedMetricSpecification.Statistic: got 'p90'; allowed: one of Average, Minimum, Maximum, "
+                "SampleCount, Sum (target tracking accepts no percentiles)"
+            ],
+        ),
+        (
+            {"MetricName": "ModelLatency", "Namespace": "AWS/SageMaker", "Dimensions": ["EndpointName"]},
+            [
+                "CustomizedMetricSpecification.Dimensions: got ['EndpointName']; allowed: "
+                'a list of {"Name": ..., "Value": ...} strings'
+            ],
+        ),
+        (
+            {"Metrics": [{"Expression": "m1"}]},
+            [
+                "CustomizedMetricSpecification.Metrics: got [{'Expression': 'm1'}]; allowed: a list of metric data "
+                'queries, each with an "Id"'
+            ],
+        ),
+        (
+            {"Metrics": [{"Id": "m1", "MetricStat": {"Metric": {"MetricName": "Invocations"}}, "ReturnData": False}]},
+            [
+                "CustomizedMetricSpecification.Metrics: got '0 returned expressions'; allowed: exactly one query with "
+                "an Expression and ReturnData true",
+                "CustomizedMetricSpecification.Metrics[m1].MetricStat.Metric.Namespace: got None; allowed: a non-empty "
+                "string (required)",
+            ],
+        ),
+    ],
+)
+def test_malformed_customized_metrics(customized, problems):
+    with pytest.raises(ConfigurationError) as raised:
+        load_policy({"TargetValue": 1, "CustomizedMetricSpecification": customized})
+    assert [str(problem) for problem in raised.value.problems] == problems
