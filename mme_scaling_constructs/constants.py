@@ -19,9 +19,8 @@ INVOCATION_NAMESPACE: Final = "AWS/SageMaker"
 ENDPOINT_NAME_DIMENSION: Final = "EndpointName"
 VARIANT_NAME_DIMENSION: Final = "VariantName"
 
-#: Application Auto Scaling identifiers for an endpoint production variant.
+#: Application Auto Scaling dimension of an endpoint production variant (namespace ``sagemaker``).
 #: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-policy.html
-SERVICE_NAMESPACE: Final = "sagemaker"
 SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 
 #: Predefined target-tracking metric for invocations per instance. The seed page's
