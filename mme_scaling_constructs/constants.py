@@ -1,6 +1,6 @@
 """AWS strings the constructs emit, kept in one place.
 
-Sources are in ``docs/aws-facts`` of the design notes and linked per constant.
+Each constant links the AWS page that documents it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ VARIANT_NAME_DIMENSION: Final = "VariantName"
 #: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-policy.html
 SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
 
-#: Predefined target-tracking metric for invocations per instance. The seed page's
+#: Predefined target-tracking metric for invocations per instance. The AWS MME page's example
 #: ``InvocationsPerInstance`` is not a valid value.
 INVOCATIONS_PER_INSTANCE_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
 

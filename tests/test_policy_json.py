@@ -22,15 +22,15 @@ from mme_scaling_constructs.export import scaling_in_template
 DATA = Path(__file__).parent / "data"
 
 # The page's examples, exactly as published.
-SEED_INVALID = (
+AWS_PAGE_INVALID = (
     '{"TargetValue": 70.0, "PredefinedMetricSpecification": { "PredefinedMetricType": "InvocationsPerInstance" } }'
 )
-SEED_GPU = (
+AWS_PAGE_GPU = (
     '{"TargetValue": 50, "CustomizedMetricSpecification": {"MetricName": "GPUUtilization", '
     '"Namespace": "/aws/sagemaker/Endpoints", "Dimensions": [ {"Name": "EndpointName", "Value": "my-endpoint" }, '
     '{"Name": "ModelName","Value": "my-model"} ], "Statistic": "Average", "Unit": "Percent" } }'
 )
-SEED_COOLDOWNS = (
+AWS_PAGE_COOLDOWNS = (
     '{"TargetValue": 70.0, "PredefinedMetricSpecification": {"PredefinedMetricType": '
     '"SageMakerVariantInvocationsPerInstance" }, "ScaleInCooldown": 600, "ScaleOutCooldown": 300 }'
 )
@@ -38,7 +38,7 @@ SEED_COOLDOWNS = (
 
 def test_invalid_predefined_metric_suggests_the_valid_one():
     with pytest.raises(ConfigurationError) as raised:
-        load_policy(SEED_INVALID)
+        load_policy(AWS_PAGE_INVALID)
     assert str(raised.value) == (
         "Invalid scaling policy JSON configuration (1 problem):\n"
         "  - PredefinedMetricSpecification.PredefinedMetricType: got 'InvocationsPerInstance'; allowed: "
@@ -49,13 +49,13 @@ def test_invalid_predefined_metric_suggests_the_valid_one():
 
 
 def test_cooldown_example_loads():
-    policy = load_policy(SEED_COOLDOWNS)
+    policy = load_policy(AWS_PAGE_COOLDOWNS)
     assert isinstance(policy, InvocationsPerInstancePolicy)
     assert policy.target_invocations_per_minute == 70
     assert (policy.scale_in_cooldown.to_seconds(), policy.scale_out_cooldown.to_seconds()) == (600, 300)
 
 
-@pytest.mark.parametrize("source", [SEED_GPU, DATA / "seed_cpu.json"])
+@pytest.mark.parametrize("source", [AWS_PAGE_GPU, DATA / "aws_page_cpu.json"])
 def test_model_name_dimension_loads_with_a_warning(source):
     with pytest.warns(ScalingWarning, match="multi-model endpoints publish no per-model metrics"):
         policy = load_policy(source)

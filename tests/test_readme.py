@@ -8,7 +8,7 @@ import pytest
 
 README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-SEED_POLICY = (
+EXAMPLE_POLICY = (
     '{"TargetValue": 70.0, "PredefinedMetricSpecification": '
     '{"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}'
 )
@@ -21,7 +21,7 @@ def test_readme_has_examples():
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_example_runs(block, tmp_path, monkeypatch, synth):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "policy.json").write_text(SEED_POLICY)
+    (tmp_path / "policy.json").write_text(EXAMPLE_POLICY)
     namespace: dict[str, object] = {}
     exec(compile(block, str(README), "exec"), namespace)
     stack_classes = [
