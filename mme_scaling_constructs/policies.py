@@ -29,7 +29,7 @@ from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
 from mme_scaling_constructs.metrics import MetricSpec, UtilizationMetric, as_metric_spec
-from mme_scaling_constructs.validation import check_percent, check_positive, is_token
+from mme_scaling_constructs.validation import check_cooldown, check_percent, check_positive, is_token
 
 #: Default target of the invocations-per-instance policy, from the AWS MME page's example.
 DEFAULT_INVOCATIONS_PER_INSTANCE: Final = 70.0
@@ -130,6 +130,8 @@ class TargetTrackingOptions:
     policy_name: str | None = None
 
     def _check_options(self, problems: Problems) -> None:
+        check_cooldown(problems, "scale_in_cooldown", self.scale_in_cooldown)
+        check_cooldown(problems, "scale_out_cooldown", self.scale_out_cooldown)
         if self.name is not None and not POLICY_ID_PATTERN.match(self.name):
             problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
         name = self.policy_name

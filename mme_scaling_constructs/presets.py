@@ -28,7 +28,13 @@ from mme_scaling_constructs.policies import (
 )
 from mme_scaling_constructs.schedules import MAX_SCHEDULED_ACTIONS, ScheduledScaling, SuspendedState
 from mme_scaling_constructs.step_scaling import StepScalingSpec
-from mme_scaling_constructs.validation import check_capacities, check_percent, check_positive, is_token
+from mme_scaling_constructs.validation import (
+    check_capacities,
+    check_cooldown,
+    check_percent,
+    check_positive,
+    is_token,
+)
 
 #: Application Auto Scaling allows 50 scaling policies per scalable target (not adjustable).
 #: https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-quotas.html
@@ -92,6 +98,8 @@ class ScalingPreset:
             object.__setattr__(self, attribute, tuple(getattr(self, attribute)))
         problems = Problems("ScalingPreset")
         check_capacities(problems, self.min_capacity, self.max_capacity)
+        check_cooldown(problems, "scale_in_cooldown", self.scale_in_cooldown)
+        check_cooldown(problems, "scale_out_cooldown", self.scale_out_cooldown)
         _check_policies(problems, self)
         problems.raise_if_any()
 
@@ -273,6 +281,8 @@ class ScalingPreset:
         parameter, metric, percent = utilization
         problems = Problems(subject)
         check_capacities(problems, min_capacity, max_capacity)
+        check_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
+        check_cooldown(problems, "scale_out_cooldown", scale_out_cooldown)
         check_positive(
             problems, "invocations_per_instance", invocations_per_instance, "invocations per instance per minute"
         )

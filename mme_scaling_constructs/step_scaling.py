@@ -21,7 +21,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.metrics import MetricSpec, as_metric_spec, cloudwatch_unit
-from mme_scaling_constructs.validation import check_whole_number, is_token
+from mme_scaling_constructs.validation import check_cooldown, check_whole_number, is_token
 
 #: CDK accepts 2 to 40 intervals; Application Auto Scaling allows 20 adjustments per policy
 #: by default.
@@ -86,6 +86,7 @@ class StepScalingSpec:
         if not MIN_STEPS <= len(self.steps) <= MAX_STEPS:
             problems.add("steps", f"{len(self.steps)} steps", f"{MIN_STEPS} to {MAX_STEPS} steps")
         _check_steps(problems, self.steps, self.adjustment_type)
+        check_cooldown(problems, "cooldown", self.cooldown)
         if not STEP_ID_PATTERN.match(self.name):
             problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
         if check_whole_number(problems, "evaluation_periods", self.evaluation_periods, "a whole number >= 1"):

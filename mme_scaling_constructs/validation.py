@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from aws_cdk import Token
+from aws_cdk import Duration, Token
 
 from mme_scaling_constructs.errors import Problems
 
@@ -81,3 +81,17 @@ def check_sagemaker_name(problems: Problems, parameter: str, value: Any) -> None
         return
     if not isinstance(value, str) or not SAGEMAKER_NAME_PATTERN.match(value):
         problems.add(parameter, value, SAGEMAKER_NAME_RULE)
+
+
+def check_cooldown(problems: Problems, parameter: str, cooldown: Duration | None) -> None:
+    """Record a problem unless ``cooldown`` is ``None``, a token, or a whole number of seconds."""
+    if cooldown is None:
+        return
+    if not isinstance(cooldown, Duration):
+        problems.add(parameter, cooldown, "an aws_cdk.Duration of whole seconds")
+        return
+    if is_token(cooldown.to_string()):
+        return
+    seconds = cooldown.to_milliseconds() / 1000
+    if seconds != int(seconds):
+        problems.add(parameter, cooldown.to_human_string(), "a whole number of seconds, e.g. Duration.seconds(90)")

@@ -143,3 +143,14 @@ def test_policy_values_are_checked_where_made():
         UtilizationPolicy(metric=GPU_UTILIZATION, target_percent=-5)
     with pytest.raises(ConfigurationError, match=r"target_invocations_per_minute: got 0; allowed"):
         InvocationsPerInstancePolicy(target_invocations_per_minute=0)
+
+
+def test_cooldowns_must_be_whole_seconds():
+    with pytest.raises(ConfigurationError) as raised:
+        ScalingPreset.cpu(scale_out_cooldown=Duration.millis(1500))
+    assert str(raised.value) == (
+        "Invalid ScalingPreset.cpu configuration (1 problem):\n"
+        "  - scale_out_cooldown: got '1 second 500 millis'; allowed: a whole number of seconds, e.g. Duration.seconds(90)"
+    )
+    with pytest.raises(ConfigurationError, match="scale_in_cooldown: got '250 millis'"):
+        InvocationsPerInstancePolicy(scale_in_cooldown=Duration.millis(250))
