@@ -24,6 +24,12 @@ _COMPARISONS: Final = {
 }
 EXIT_OK: Final = 0
 EXIT_INVALID_INPUT: Final = 1
+EPILOG: Final = """examples:
+  mme-scaling policies cdk.out/MyStack.template.json
+  mme-scaling export cdk.out/MyStack.template.json --out scaling/
+  mme-scaling target --max-rps 12 --safety-factor 0.5
+
+exit codes: 0 success, 1 invalid input file or value, 2 usage error"""
 TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric", "target", "cooldown in/out (s)")
 
 
@@ -49,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="mme-scaling",
         description="Inspect and export the auto scaling of SageMaker endpoints in synthesized CloudFormation "
         "templates (cdk.out/*.template.json).",
-        epilog="Exit codes: 0 success, 1 invalid input file or value, 2 usage error.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -142,9 +149,10 @@ def _describe(policy: ExportedPolicy | None) -> tuple[str, str, str, str]:
 
 
 def _export(arguments: argparse.Namespace) -> str:
-    """Write each policy's configuration JSON and a commands.sh of AWS CLI commands into DIR.
+    """Write each policy's configuration JSON, each step alarm's input JSON, and a commands.sh into DIR.
 
-    The commands are aws application-autoscaling register-scalable-target and put-scaling-policy.
+    commands.sh runs aws application-autoscaling register-scalable-target, put-scheduled-action and
+    put-scaling-policy, and aws cloudwatch put-metric-alarm; fill in its ${...} placeholders first.
     """
     template = _load_template(arguments.template)
     try:

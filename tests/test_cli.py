@@ -124,7 +124,7 @@ def test_console_script_runs_without_the_cdk(template_path):
     completed = subprocess.run(
         [sys.executable, "-m", "mme_scaling_constructs.cli", "--help"], capture_output=True, text=True, check=True
     )
-    assert "policies" in completed.stdout and "export" in completed.stdout and "Exit codes" in completed.stdout
+    assert "policies" in completed.stdout and "export" in completed.stdout and "exit codes" in completed.stdout
     probe = "import sys, mme_scaling_constructs.cli; print('jsii' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
 

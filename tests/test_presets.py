@@ -150,7 +150,8 @@ def test_cooldowns_must_be_whole_seconds():
         ScalingPreset.cpu(scale_out_cooldown=Duration.millis(1500))
     assert str(raised.value) == (
         "Invalid ScalingPreset.cpu configuration (1 problem):\n"
-        "  - scale_out_cooldown: got '1 second 500 millis'; allowed: a whole number of seconds, e.g. Duration.seconds(90)"
+        "  - scale_out_cooldown: got '1 second 500 millis'; allowed: a whole number of seconds, "
+        "e.g. Duration.seconds(90)"
     )
     with pytest.raises(ConfigurationError, match="scale_in_cooldown: got '250 millis'"):
         InvocationsPerInstancePolicy(scale_in_cooldown=Duration.millis(250))
