@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from mme_scaling_constructs.constants import TARGET_TRACKING_POLICY_TYPE
 from mme_scaling_constructs.errors import ConfigurationError
 from mme_scaling_constructs.export import ExportedPolicy, scaling_in_template, write_export
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
@@ -129,7 +130,7 @@ def _describe(policy: ExportedPolicy | None) -> tuple[str, str, str, str]:
     if policy is None:
         return ("-", "-", "-", "-")
     configuration = policy.configuration
-    if policy.policy_type != "TargetTrackingScaling":
+    if policy.policy_type != TARGET_TRACKING_POLICY_TYPE:
         alarms = ", ".join(f"{a.get('MetricName', '?')} ({a.get('Statistic', '?')})" for a in policy.alarms)
         thresholds = ", ".join(
             f"{_COMPARISONS.get(str(a.get('ComparisonOperator')), '?')} {a.get('Threshold')}" for a in policy.alarms

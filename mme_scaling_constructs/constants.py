@@ -18,6 +18,14 @@ INVOCATION_NAMESPACE: Final = "AWS/SageMaker"
 #: per-model metrics, so there is never a ``ModelName`` dimension.
 ENDPOINT_NAME_DIMENSION: Final = "EndpointName"
 VARIANT_NAME_DIMENSION: Final = "VariantName"
+#: A dimension multi-model endpoints never publish.
+MODEL_NAME_DIMENSION: Final = "ModelName"
+
+#: Statistic of every metric unless a caller chooses another.
+DEFAULT_STATISTIC: Final = "Average"
+
+#: ``PolicyType`` of target-tracking scaling policies.
+TARGET_TRACKING_POLICY_TYPE: Final = "TargetTrackingScaling"
 
 #: Application Auto Scaling dimension of an endpoint production variant (namespace ``sagemaker``).
 #: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-policy.html

@@ -13,6 +13,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from mme_scaling_constructs.constants import (
+    DEFAULT_STATISTIC,
     DEFAULT_VARIANT_NAME,
     ENDPOINT_NAME_DIMENSION,
     INVOCATION_NAMESPACE,
@@ -191,7 +192,7 @@ class MultiModelEndpoint(Construct):
         metric_name: str,
         *,
         namespace: str = INVOCATION_NAMESPACE,
-        statistic: str = "Average",
+        statistic: str = DEFAULT_STATISTIC,
         period: Duration = METRIC_PERIOD,
     ) -> cloudwatch.Metric:
         """A CloudWatch metric of the variant, for alarms and dashboards.

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from mme_scaling_constructs.constants import TARGET_TRACKING_POLICY_TYPE
+
 SCALABLE_TARGET_TYPE: Final = "AWS::ApplicationAutoScaling::ScalableTarget"
 SCALING_POLICY_TYPE: Final = "AWS::ApplicationAutoScaling::ScalingPolicy"
 ALARM_TYPE: Final = "AWS::CloudWatch::Alarm"
@@ -208,7 +210,7 @@ def cli_commands(target: ExportedTarget, files: Mapping[str, str]) -> list[str]:
     for policy in target.policies:
         option = (
             "--target-tracking-scaling-policy-configuration"
-            if policy.policy_type == "TargetTrackingScaling"
+            if policy.policy_type == TARGET_TRACKING_POLICY_TYPE
             else "--step-scaling-policy-configuration"
         )
         put = _command(

@@ -16,8 +16,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.constants import (
+    DEFAULT_STATISTIC,
     ENDPOINT_INSTANCE_NAMESPACE,
     ENDPOINT_NAME_DIMENSION,
+    MODEL_NAME_DIMENSION,
     VARIANT_NAME_DIMENSION,
 )
 from mme_scaling_constructs.errors import Problems
@@ -31,9 +33,6 @@ TARGET_TRACKING_STATISTICS: Final = ("Average", "Minimum", "Maximum", "SampleCou
 #: Metrics that do not fall as instances are added on an MME: the model cache fills memory
 #: and keeps models loaded by design.
 CAPACITY_INDEPENDENT_METRICS: Final = frozenset({"MemoryUtilization", "GPUMemoryUtilization", "LoadedModelCount"})
-
-#: A dimension multi-model endpoints never publish.
-MODEL_NAME_DIMENSION: Final = "ModelName"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,7 +89,7 @@ class MetricSpec:
 
     metric_name: str
     namespace: str = ENDPOINT_INSTANCE_NAMESPACE
-    statistic: str = "Average"
+    statistic: str = DEFAULT_STATISTIC
     unit: str | None = None
     dimensions: Mapping[str, str] | None = None
 

@@ -18,8 +18,10 @@ from aws_cdk import Duration
 
 from mme_scaling_constructs.constants import (
     CONCURRENT_REQUESTS_PER_MODEL_METRIC,
+    DEFAULT_STATISTIC,
     ENDPOINT_NAME_DIMENSION,
     INVOCATIONS_PER_INSTANCE_METRIC,
+    MODEL_NAME_DIMENSION,
     SAGEMAKER_PREDEFINED_METRICS,
     VARIANT_NAME_DIMENSION,
 )
@@ -165,7 +167,7 @@ def _customized(specification: Any, target: float, options: dict[str, Any]) -> T
         problems,
         specification,
         where,
-        statistic=specification.get("Statistic", "Average"),
+        statistic=specification.get("Statistic", DEFAULT_STATISTIC),
         unit=specification.get("Unit"),
     )
     problems.raise_if_any()
@@ -203,7 +205,7 @@ def _metric(problems: Problems, specification: Any, where: str, *, statistic: An
     if len(problems.found) > found:
         return None
     dimensions = {d["Name"]: d["Value"] for d in raw_dimensions}
-    if "ModelName" in dimensions:
+    if MODEL_NAME_DIMENSION in dimensions:
         warnings.warn(
             f"{where} has a ModelName dimension: multi-model endpoints publish no per-model metrics, "
             "so the policy would never get data. Use EndpointName and VariantName.",
@@ -240,7 +242,7 @@ def _metric_math(problems: Problems, queries: Any, target: float, options: dict[
             problems,
             stat.get("Metric"),
             f"{where}[{query['Id']}].MetricStat.Metric",
-            statistic=stat.get("Stat", "Average"),
+            statistic=stat.get("Stat", DEFAULT_STATISTIC),
             unit=stat.get("Unit"),
         )
         if metric is not None:

@@ -14,6 +14,7 @@ from mme_scaling_constructs.constants import (
     SCALABLE_DIMENSION,
     SCALING_SERVICE_LINKED_ROLE_NAME,
     SCALING_SERVICE_PRINCIPAL,
+    TARGET_TRACKING_POLICY_TYPE,
     WARNING_PREFIX,
 )
 from mme_scaling_constructs.errors import Problem, Problems
@@ -126,7 +127,7 @@ class EndpointScaling(Construct):
             self,
             spec.construct_id,
             policy_name=f"{Names.unique_id(self)}{spec.construct_id}" if spec.policy_name is None else spec.policy_name,
-            policy_type="TargetTrackingScaling",
+            policy_type=TARGET_TRACKING_POLICY_TYPE,
             scaling_target_id=self.scalable_target.scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
                 target_value=spec.emitted_target(context),
