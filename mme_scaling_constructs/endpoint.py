@@ -32,7 +32,7 @@ from mme_scaling_constructs.execution_role import (
 )
 from mme_scaling_constructs.presets import ScalingPreset
 from mme_scaling_constructs.scaling import EndpointScaling, scaling_problems
-from mme_scaling_constructs.validation import check_sagemaker_name, check_whole_number, is_token
+from mme_scaling_constructs.validation import MIN_CAPACITY_RULE, check_sagemaker_name, check_whole_number, is_token
 
 #: Container environment variable names. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
 ENVIRONMENT_KEY_PATTERN: Final = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
@@ -263,7 +263,7 @@ def _validate(
 
 
 def _check_initial_count(problems: Problems, count: Any, scaling: ScalingPreset | None) -> None:
-    if not check_whole_number(problems, "initial_instance_count", count, "a whole number >= 1"):
+    if not check_whole_number(problems, "initial_instance_count", count, MIN_CAPACITY_RULE):
         return
     if scaling is None:
         return

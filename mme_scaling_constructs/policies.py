@@ -29,14 +29,18 @@ from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
 from mme_scaling_constructs.metrics import MetricSpec, UtilizationMetric, as_metric_spec
-from mme_scaling_constructs.validation import check_cooldown, check_percent, check_positive, is_token
+from mme_scaling_constructs.validation import (
+    check_construct_name,
+    check_cooldown,
+    check_percent,
+    check_positive,
+    is_token,
+)
 
 #: Default target of the invocations-per-instance policy, from the AWS MME page's example.
 DEFAULT_INVOCATIONS_PER_INSTANCE: Final = 70.0
 #: Policy names: 1 to 256 printable characters.
 POLICY_NAME_PATTERN: Final = re.compile(r"^[\x20-\x7e]{1,256}$")
-#: Construct ids given as ``name``: letters and digits, starting with a letter.
-POLICY_ID_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 #: Metric math query ids: a lowercase letter, then letters, digits and underscores.
 QUERY_ID_PATTERN: Final = re.compile(r"^[a-z][a-zA-Z0-9_]{0,254}$")
 #: Id of the expression whose result a metric math policy tracks.
@@ -52,12 +56,14 @@ class ScalingContext:
     Args:
         endpoint_name: the endpoint's name (a literal or a token).
         variant_name: the production variant's name.
+        instance_type: the variant's instance type, as given.
         instance: the catalogue entry of the variant's instance type, or ``None`` when the
             instance type is a token.
     """
 
     endpoint_name: str
     variant_name: str
+    instance_type: str
     instance: InstanceSpec | None
 
 
@@ -132,8 +138,7 @@ class TargetTrackingOptions:
     def _check_options(self, problems: Problems) -> None:
         check_cooldown(problems, "scale_in_cooldown", self.scale_in_cooldown)
         check_cooldown(problems, "scale_out_cooldown", self.scale_out_cooldown)
-        if self.name is not None and not POLICY_ID_PATTERN.match(self.name):
-            problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
+        check_construct_name(problems, "name", self.name)
         name = self.policy_name
         if name is not None and not is_token(name) and not POLICY_NAME_PATTERN.match(name):
             problems.add("policy_name", self.policy_name, "1 to 256 printable characters")
@@ -274,7 +279,7 @@ class UtilizationPolicy(TargetTrackingOptions):
             return [
                 Problem(
                     parameter="instance_type",
-                    value=None,
+                    value=context.instance_type,
                     allowed=f"a literal catalogued instance type, because {parameter} tracks "
                     f"{self.metric.metric_name}, whose target is multiplied by the vCPU count",
                 )

@@ -93,7 +93,9 @@ class EndpointScaling(Construct):
             max_capacity=self.preset.max_capacity,
             role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(self), mutable=False),
         )
-        context = ScalingContext(endpoint_name=endpoint_name, variant_name=variant_name, instance=instance)
+        context = ScalingContext(
+            endpoint_name=endpoint_name, variant_name=variant_name, instance_type=instance_type, instance=instance
+        )
         #: The target-tracking policies, one per policy of the preset.
         self.scaling_policies: tuple[appscaling.CfnScalingPolicy, ...] = tuple(
             self._add_policy(spec, context) for spec in self.preset.policies
@@ -221,7 +223,7 @@ def scaling_problems(
                 "ScalingPreset.gpu(...)",
                 f"a CPU preset for {instance.instance_type}, which has no GPU",
             )
-        context = ScalingContext(endpoint_name="", variant_name="", instance=instance)
+        context = ScalingContext(endpoint_name="", variant_name="", instance_type=instance_type, instance=instance)
         for index, spec in enumerate(preset.policies):
             problems.extend(spec.context_problems(context, f"{preset_parameter}.policies[{index}]"))
     return problems.found

@@ -15,7 +15,7 @@ from aws_cdk import TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 
 from mme_scaling_constructs.errors import Problems
-from mme_scaling_constructs.validation import check_whole_number, is_token
+from mme_scaling_constructs.validation import check_capacities, is_token
 
 #: Application Auto Scaling allows 200 scheduled actions per scalable target.
 MAX_SCHEDULED_ACTIONS: Final = 200
@@ -64,19 +64,7 @@ class ScheduledScaling:
             )
         if not is_token(self.schedule) and not is_valid_schedule(self.schedule):
             problems.add("schedule", self.schedule, SCHEDULE_RULE)
-        if self.min_capacity is None and self.max_capacity is None:
-            problems.add("min_capacity", None, "min_capacity, max_capacity or both")
-        low_ok = self.min_capacity is not None and check_whole_number(
-            problems,
-            "min_capacity",
-            self.min_capacity,
-            "a whole number >= 1 (a multi-model endpoint variant cannot scale to zero)",
-        )
-        high_ok = self.max_capacity is not None and check_whole_number(
-            problems, "max_capacity", self.max_capacity, "a whole number >= 1"
-        )
-        if low_ok and high_ok and self.max_capacity < self.min_capacity:  # type: ignore[operator]
-            problems.add("max_capacity", self.max_capacity, f"a whole number >= min_capacity ({self.min_capacity})")
+        check_capacities(problems, self.min_capacity, self.max_capacity, optional=True)
         if self.time_zone is not None and not is_token(self.time_zone) and not _is_time_zone(self.time_zone):
             problems.add("time_zone", self.time_zone, "an IANA time zone name, e.g. 'Europe/Paris'")
         if self.start_time is not None and self.end_time is not None and not self.start_time < self.end_time:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,13 +20,19 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.metrics import MetricSpec, as_metric_spec, cloudwatch_unit
-from mme_scaling_constructs.validation import check_cooldown, check_whole_number, is_token
+from mme_scaling_constructs.validation import (
+    MIN_CAPACITY_RULE,
+    WHOLE_NUMBER_RULE,
+    check_construct_name,
+    check_cooldown,
+    check_whole_number,
+    is_token,
+)
 
 #: CDK accepts 2 to 40 intervals; Application Auto Scaling allows 20 adjustments per policy
 #: by default.
 MIN_STEPS: Final = 2
 MAX_STEPS: Final = 20
-STEP_ID_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
 
 class AdjustmentType(enum.Enum):
@@ -87,9 +92,8 @@ class StepScalingSpec:
             problems.add("steps", f"{len(self.steps)} steps", f"{MIN_STEPS} to {MAX_STEPS} steps")
         _check_steps(problems, self.steps, self.adjustment_type)
         check_cooldown(problems, "cooldown", self.cooldown)
-        if not STEP_ID_PATTERN.match(self.name):
-            problems.add("name", self.name, "1 to 64 letters and digits, starting with a letter")
-        if check_whole_number(problems, "evaluation_periods", self.evaluation_periods, "a whole number >= 1"):
+        check_construct_name(problems, "name", self.name)
+        if check_whole_number(problems, "evaluation_periods", self.evaluation_periods, WHOLE_NUMBER_RULE):
             periods = self.evaluation_periods
             points = self.datapoints_to_alarm
             if points is not None and not is_token(points):
@@ -137,7 +141,7 @@ def _check_steps(problems: Problems, steps: tuple[ScalingStep, ...], adjustment_
             problems.add(
                 f"steps[{index}].change",
                 step.change,
-                "an instance count >= 1 (a multi-model endpoint variant cannot scale to zero)",
+                MIN_CAPACITY_RULE,
             )
     bounded = sorted(
         (

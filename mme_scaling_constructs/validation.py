@@ -18,6 +18,14 @@ from mme_scaling_constructs.errors import Problems
 SAGEMAKER_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 SAGEMAKER_NAME_RULE: Final = "1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 
+#: Names given to policies, which become construct ids.
+CONSTRUCT_NAME_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+CONSTRUCT_NAME_RULE: Final = "1 to 64 letters and digits, starting with a letter"
+
+#: An instance count: a multi-model endpoint variant never has fewer than one instance.
+MIN_CAPACITY_RULE: Final = "a whole number >= 1 (a multi-model endpoint variant cannot scale to zero)"
+WHOLE_NUMBER_RULE: Final = "a whole number >= 1"
+
 
 def is_token(value: Any) -> bool:
     """Whether ``value`` is an unresolved CDK token (a string, number or list one)."""
@@ -45,19 +53,22 @@ def check_percent(problems: Problems, parameter: str, value: Any, per: str) -> N
         problems.add(parameter, value, f"a percentage per {per} greater than 0 and at most 100")
 
 
-def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any) -> None:
+def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any, *, optional: bool = False) -> None:
     """Record problems with a variant's instance-count range.
 
     ``min_capacity`` must be a whole number of at least 1, because a multi-model endpoint
     variant cannot scale to zero; ``max_capacity`` must be a whole number not below it.
+    With ``optional``, either may be ``None`` (unchanged), but not both.
     """
-    min_ok = check_whole_number(
-        problems,
-        "min_capacity",
-        min_capacity,
-        "a whole number >= 1 (a multi-model endpoint variant cannot scale to zero)",
+    if optional and min_capacity is None and max_capacity is None:
+        problems.add("min_capacity", None, "min_capacity, max_capacity or both")
+        return
+    min_ok = not (optional and min_capacity is None) and check_whole_number(
+        problems, "min_capacity", min_capacity, MIN_CAPACITY_RULE
     )
-    max_ok = check_whole_number(problems, "max_capacity", max_capacity, "a whole number >= 1")
+    max_ok = not (optional and max_capacity is None) and check_whole_number(
+        problems, "max_capacity", max_capacity, WHOLE_NUMBER_RULE
+    )
     if min_ok and max_ok and max_capacity < min_capacity:
         problems.add("max_capacity", max_capacity, f"a whole number >= min_capacity ({min_capacity})")
 
@@ -95,3 +106,9 @@ def check_cooldown(problems: Problems, parameter: str, cooldown: Duration | None
     seconds = cooldown.to_milliseconds() / 1000
     if seconds != int(seconds):
         problems.add(parameter, cooldown.to_human_string(), "a whole number of seconds, e.g. Duration.seconds(90)")
+
+
+def check_construct_name(problems: Problems, parameter: str, value: str | None) -> None:
+    """Record a problem unless ``value`` is ``None`` or a valid policy name (a construct id)."""
+    if value is not None and not (isinstance(value, str) and CONSTRUCT_NAME_PATTERN.match(value)):
+        problems.add(parameter, value, CONSTRUCT_NAME_RULE)

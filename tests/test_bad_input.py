@@ -95,7 +95,8 @@ def single_problem(problem):
         ),
         (
             {"initial_instance_count": 0},
-            "initial_instance_count: got 0; allowed: a whole number >= 1",
+            "initial_instance_count: got 0; allowed: a whole number >= 1 "
+            "(a multi-model endpoint variant cannot scale to zero)",
         ),
         (
             {"initial_instance_count": 5, "scaling": ScalingPreset.cpu(min_capacity=2, max_capacity=4)},

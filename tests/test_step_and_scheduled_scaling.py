@@ -93,7 +93,7 @@ def test_mixing_step_and_target_tracking_warns(stack, warnings_of):
                 "steps": (ScalingStep(upper=20, change=0), ScalingStep(lower=80, change=6)),
                 "adjustment_type": AdjustmentType.EXACT_CAPACITY,
             },
-            "steps[0].change: got 0; allowed: an instance count >= 1 (a multi-model endpoint variant cannot scale "
+            "steps[0].change: got 0; allowed: a whole number >= 1 (a multi-model endpoint variant cannot scale "
             "to zero)",
         ),
         (

@@ -74,8 +74,8 @@ def test_cpu_preset_needs_a_literal_instance_type(stack):
         EndpointScaling(stack, "Scaling", endpoint_name="e", instance_type=instance_type, preset=ScalingPreset.cpu())
     assert str(raised.value) == (
         "Invalid EndpointScaling configuration (1 problem):\n"
-        "  - instance_type: got None; allowed: a literal catalogued instance type, because preset.policies[1] "
-        "tracks CPUUtilization, whose target is multiplied by the vCPU count"
+        f"  - instance_type: got {instance_type!r}; allowed: a literal catalogued instance type, because "
+        "preset.policies[1] tracks CPUUtilization, whose target is multiplied by the vCPU count"
     )
 
 
