@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -26,16 +26,25 @@ from mme_scaling_constructs.execution_role import (
     ECR_IMAGE_RULE,
     S3_PREFIX_RULE,
     EcrImage,
+    ModelLocation,
     acknowledge_required_wildcards,
     is_s3_prefix,
     model_access_statements,
 )
-from mme_scaling_constructs.presets import ScalingPreset
-from mme_scaling_constructs.scaling import EndpointScaling, scaling_problems
-from mme_scaling_constructs.validation import MIN_CAPACITY_RULE, check_sagemaker_name, check_whole_number, is_token
+from mme_scaling_constructs.instance_catalogue import InstanceSpec
+from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
+from mme_scaling_constructs.scaling import EndpointScaling, resolve_instance_type, scaling_problems
+from mme_scaling_constructs.validation import (
+    MIN_CAPACITY_RULE,
+    check_bool,
+    check_instance_of,
+    check_sagemaker_name,
+    check_whole_number,
+    is_token,
+)
 
 #: Container environment variable names. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
-ENVIRONMENT_KEY_PATTERN: Final = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")
+ENVIRONMENT_KEY_PATTERN: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}")
 ENVIRONMENT_MAX_ENTRIES: Final = 100
 #: MME metrics are published at one-minute granularity.
 METRIC_PERIOD: Final = Duration.minutes(1)
@@ -66,6 +75,12 @@ class MultiModelEndpoint(Construct):
         environment: container environment variables; defaults to ``None`` (none).
         model_cache: whether SageMaker caches loaded models; defaults to ``True``. Turn it
             off for many rarely invoked models.
+        auto_scaling: whether to scale the endpoint; defaults to ``True``. With ``False``,
+            ``scaling`` is ``None`` and no scaling resource is created (add an
+            :class:`EndpointScaling` later, or scale it elsewhere).
+
+    ``instance_type`` may also be an :class:`InstanceSpec` stating the vCPUs and GPUs of a
+    type the catalogue does not know yet.
 
     Raises:
         ConfigurationError: before anything is created, listing every invalid argument.
@@ -78,7 +93,7 @@ class MultiModelEndpoint(Construct):
         *,
         image_uri: str,
         model_data_url: str,
-        instance_type: str,
+        instance_type: str | InstanceSpec,
         scaling: ScalingPreset | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
         endpoint_name: str | None = None,
@@ -86,8 +101,10 @@ class MultiModelEndpoint(Construct):
         role: iam.IRole | None = None,
         environment: Mapping[str, str] | None = None,
         model_cache: bool = True,
+        auto_scaling: bool = True,
     ) -> None:
         _validate(
+            scope=scope,
             image_uri=image_uri,
             model_data_url=model_data_url,
             instance_type=instance_type,
@@ -95,11 +112,20 @@ class MultiModelEndpoint(Construct):
             variant_name=variant_name,
             endpoint_name=endpoint_name,
             initial_instance_count=initial_instance_count,
+            role=role,
             environment=environment,
+            model_cache=model_cache,
+            auto_scaling=auto_scaling,
         )
         super().__init__(scope, construct_id)
-        preset = ScalingPreset.for_instance_type(instance_type) if scaling is None else scaling
+        instance = resolve_instance_type(instance_type)
+        instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
+        preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None
+        initial_count = initial_instance_count
+        if initial_count is None:
+            initial_count = DEFAULT_MIN_CAPACITY if preset is None else preset.min_capacity
         self._warn_about_tokens(image_uri=image_uri, model_data_url=model_data_url)
+        self._warn_about_region(image_uri)
 
         statements = model_access_statements(image_uri=image_uri, model_data_url=model_data_url)
         role_is_given = role is not None
@@ -113,8 +139,7 @@ class MultiModelEndpoint(Construct):
             )
             acknowledge_required_wildcards(role, model_data_url=model_data_url)
         else:
-            for statement in statements:
-                role.add_to_principal_policy(statement)
+            grants = [role.add_to_principal_policy(statement) for statement in statements]
         #: The execution role SageMaker assumes.
         self.role: iam.IRole = role
 
@@ -135,7 +160,9 @@ class MultiModelEndpoint(Construct):
         )
         if role_is_given:
             # A given role's grants live in a separate policy resource: wait for it.
-            self.model.node.add_dependency(role)
+            for grant in grants:
+                if grant.policy_dependable is not None:
+                    self.model.node.add_dependency(grant.policy_dependable)
 
         #: The variant's name.
         self.variant_name = variant_name
@@ -147,10 +174,8 @@ class MultiModelEndpoint(Construct):
                 sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                     variant_name=variant_name,
                     model_name=self.model.attr_model_name,
-                    instance_type=instance_type,
-                    initial_instance_count=(
-                        preset.min_capacity if initial_instance_count is None else initial_instance_count
-                    ),
+                    instance_type=instance_name,
+                    initial_instance_count=initial_count,
                     initial_variant_weight=1.0,
                 )
             ],
@@ -167,14 +192,18 @@ class MultiModelEndpoint(Construct):
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         #: The endpoint's ARN.
         self.endpoint_arn: str = self.endpoint.attr_endpoint_arn
-        #: The auto scaling of the variant.
-        self.scaling = EndpointScaling(
-            self,
-            "Scaling",
-            endpoint_name=self.endpoint_name,
-            instance_type=instance_type,
-            preset=preset,
-            variant_name=variant_name,
+        #: The auto scaling of the variant, or ``None`` when ``auto_scaling`` is ``False``.
+        self.scaling: EndpointScaling | None = (
+            EndpointScaling(
+                self,
+                "Scaling",
+                endpoint_name=self.endpoint_name,
+                instance_type=instance_type,
+                preset=preset,
+                variant_name=variant_name,
+            )
+            if preset is not None
+            else None
         )
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -223,43 +252,75 @@ class MultiModelEndpoint(Construct):
                 "image_uri is a token: image pulls are allowed from every ECR repository of this stack's "
                 "account and region. Pass a literal URI to scope them to one repository.",
             )
-        if is_token(model_data_url):
+        if is_token(model_data_url) and ModelLocation.parse(model_data_url) is None:
             annotations.add_warning_v2(
                 f"{WARNING_PREFIX}:modelDataUrlToken",
-                "model_data_url is a token: listing is allowed on the whole bucket. Pass a literal "
-                "s3://bucket/prefix/ to scope it to the prefix.",
+                "model_data_url is a token: listing is allowed on the whole bucket. Pass "
+                "s3://<bucket>/<literal prefix>/ (the bucket may be a token) to scope it to the prefix.",
+            )
+
+    def _warn_about_region(self, image_uri: str) -> None:
+        image = None if is_token(image_uri) else EcrImage.parse(image_uri)
+        region = Stack.of(self).region
+        if image is not None and not is_token(region) and image.region != region:
+            Annotations.of(self).add_warning_v2(
+                f"{WARNING_PREFIX}:imageRegion",
+                f"image_uri is in {image.region} but the stack deploys to {region}: SageMaker pulls the serving "
+                "image from the endpoint's own region. Use the image's copy in that region.",
             )
 
 
 def _validate(
     *,
+    scope: Any,
     image_uri: Any,
     model_data_url: Any,
     instance_type: Any,
-    scaling: ScalingPreset | None,
+    scaling: Any,
     variant_name: Any,
     endpoint_name: Any,
     initial_instance_count: Any,
-    environment: Mapping[str, str] | None,
+    role: Any,
+    environment: Any,
+    model_cache: Any,
+    auto_scaling: Any,
 ) -> None:
     problems = Problems("MultiModelEndpoint")
+    check_instance_of(problems, "scope", scope, Construct, "a construct (e.g. a Stack)")
     if not is_token(image_uri) and not (isinstance(image_uri, str) and EcrImage.parse(image_uri)):
         problems.add("image_uri", image_uri, ECR_IMAGE_RULE)
     if not is_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
-    if initial_instance_count is not None:
-        if scaling is None and not is_token(instance_type):
-            scaling = ScalingPreset.for_instance_type(instance_type)
-        _check_initial_count(problems, initial_instance_count, scaling)
+    if role is not None and not all(hasattr(type(role), name) for name in ("role_arn", "add_to_principal_policy")):
+        problems.add("role", role, "an aws_iam.IRole or None")
     if environment is not None:
         _check_environment(problems, environment)
-    problems.extend(
-        scaling_problems(
-            instance_type=instance_type, preset=scaling, variant_name=variant_name, preset_parameter="scaling"
-        )
+    check_bool(problems, "model_cache", model_cache)
+    scaled = check_bool(problems, "auto_scaling", auto_scaling) and auto_scaling is not False
+    if not scaled and scaling is not None:
+        problems.add("scaling", scaling, "None when auto_scaling is False")
+    scaling_found = scaling_problems(
+        instance_type=instance_type,
+        preset=scaling,
+        variant_name=variant_name,
+        preset_parameter="scaling",
+        scaled=scaled,
     )
+    problems.extend(scaling_found)
+    if initial_instance_count is not None:
+        preset = None
+        if scaled and not scaling_found:
+            preset = _default_preset(resolve_instance_type(instance_type), instance_type, scaling)
+        _check_initial_count(problems, initial_instance_count, preset)
     problems.raise_if_any()
+
+
+def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: ScalingPreset | None) -> ScalingPreset:
+    """The preset in force: the given one, else the instance type's default."""
+    if scaling is not None:
+        return scaling
+    return ScalingPreset.for_instance_type(instance if instance is not None else instance_type)
 
 
 def _check_initial_count(problems: Problems, count: Any, scaling: ScalingPreset | None) -> None:
@@ -278,13 +339,24 @@ def _check_initial_count(problems: Problems, count: Any, scaling: ScalingPreset 
         )
 
 
-def _check_environment(problems: Problems, environment: Mapping[str, str]) -> None:
-    if is_token(environment):
+def _check_environment(problems: Problems, environment: Any) -> None:
+    if is_token(environment) or not isinstance(environment, Mapping):
+        problems.add(
+            "environment",
+            environment,
+            "a mapping of literal variable names to strings (CloudFormation map keys cannot be tokens), or None",
+        )
         return
     if len(environment) > ENVIRONMENT_MAX_ENTRIES:
         problems.add("environment", f"{len(environment)} entries", f"at most {ENVIRONMENT_MAX_ENTRIES} entries")
     for key, value in environment.items():
-        if not is_token(key) and not (isinstance(key, str) and ENVIRONMENT_KEY_PATTERN.match(key)):
+        if is_token(key):
+            problems.add(
+                "environment",
+                key,
+                "literal variable names: CloudFormation map keys cannot be tokens (a token value is fine)",
+            )
+        elif not (isinstance(key, str) and ENVIRONMENT_KEY_PATTERN.fullmatch(key)):
             problems.add(
                 f"environment[{key!r}]",
                 key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,7 +21,24 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.parameter}: got {self.value!r}; allowed: {self.allowed}"
+        return f"{self.parameter}: got {describe(self.value)}; allowed: {self.allowed}"
+
+
+#: The longest value representation a message shows.
+MAX_REPR_LENGTH: Final = 2000
+
+
+def describe(value: Any) -> str:
+    """``repr(value)`` for a message: shortened past 2000 characters, and never raising."""
+    try:
+        text = repr(value)
+    except Exception:  # a value whose repr fails must still be reported
+        if isinstance(value, int):
+            return f"<an int of {value.bit_length()} bits>"
+        return f"<unprintable {type(value).__name__}>"
+    if len(text) > MAX_REPR_LENGTH:
+        return f"{text[: MAX_REPR_LENGTH - 20]}... ({len(text)} characters)"
+    return text
 
 
 class ConfigurationError(ValueError):

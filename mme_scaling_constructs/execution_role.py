@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from aws_cdk import Acknowledgment, Aws, Fn, Validations
+from aws_cdk import Acknowledgment, Aws, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -20,13 +20,13 @@ from mme_scaling_constructs.validation import is_token
 
 #: ``<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]``.
 ECR_IMAGE_PATTERN: Final = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-    r"(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+    r"(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?"
 )
 ECR_IMAGE_RULE: Final = "an Amazon ECR image URI: <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]"
 
 #: ``s3://<bucket>/<prefix>/``, the prefix possibly empty; always ending in ``/``.
-S3_PREFIX_PATTERN: Final = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>(?:[^/]+/)*)$")
+S3_PREFIX_PATTERN: Final = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>(?:[^/]+/)*)")
 S3_PREFIX_RULE: Final = "an S3 prefix of the form s3://<bucket>/<prefix>/, ending in '/', at most 1024 characters"
 MODEL_DATA_URL_MAX_LENGTH: Final = 1024
 
@@ -51,7 +51,7 @@ class EcrImage:
     @classmethod
     def parse(cls, image_uri: str) -> EcrImage | None:
         """The image named by ``image_uri``, or ``None`` if it is not an ECR image URI."""
-        match = ECR_IMAGE_PATTERN.match(image_uri)
+        match = ECR_IMAGE_PATTERN.fullmatch(image_uri)
         if match is None:
             return None
         return cls(account=match["account"], region=match["region"], repository=match["repository"])
@@ -62,9 +62,48 @@ class EcrImage:
         return f"arn:{Aws.PARTITION}:ecr:{self.region}:{self.account}:repository/{self.repository}"
 
 
+#: ``s3://<token>/<prefix>/``: a bucket from the app (``bucket.bucket_name``) under a literal prefix.
+TOKEN_BUCKET_PREFIX_PATTERN: Final = re.compile(r"s3://(?P<bucket>\$\{Token\[[^\]]+\]\})/(?P<prefix>(?:[^/]+/)*)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelLocation:
+    """The bucket and prefix of a ``model_data_url`` whose prefix is literal.
+
+    Args:
+        bucket: the bucket name, a literal or a string token (a bucket of the app).
+        prefix: the key prefix, ending in ``/`` (or empty).
+    """
+
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, model_data_url: str) -> ModelLocation | None:
+        """The location, or ``None`` if the URL is not ``s3://bucket/prefix/`` with a literal prefix."""
+        if len(model_data_url) > MODEL_DATA_URL_MAX_LENGTH:
+            return None
+        match = S3_PREFIX_PATTERN.fullmatch(model_data_url) or TOKEN_BUCKET_PREFIX_PATTERN.fullmatch(model_data_url)
+        if match is None or is_token(match["prefix"]):
+            return None
+        return cls(bucket=match["bucket"], prefix=match["prefix"])
+
+    @property
+    def policy_prefix(self) -> str:
+        """The prefix as IAM resources and conditions carry it.
+
+        A prefix with an unmatched bracket (legal in S3 keys) has each bracket written as the
+        single-character wildcard ``?``: CDK's validation framework, which cdk-nag reports
+        through, refuses finding ids with unmatched brackets.
+        """
+        if _is_valid_validation_id(f"[{self.prefix}*]"):
+            return self.prefix
+        return re.sub(r"[][(){}]", "?", self.prefix)
+
+
 def is_s3_prefix(model_data_url: str) -> bool:
     """Whether ``model_data_url`` is an ``s3://bucket/prefix/`` URL ending in ``/``."""
-    return len(model_data_url) <= MODEL_DATA_URL_MAX_LENGTH and bool(S3_PREFIX_PATTERN.match(model_data_url))
+    return len(model_data_url) <= MODEL_DATA_URL_MAX_LENGTH and bool(S3_PREFIX_PATTERN.fullmatch(model_data_url))
 
 
 def model_access_statements(*, image_uri: str, model_data_url: str) -> list[iam.PolicyStatement]:
@@ -94,7 +133,8 @@ def model_access_statements(*, image_uri: str, model_data_url: str) -> list[iam.
 
 
 def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
-    if is_token(model_data_url):
+    location = ModelLocation.parse(model_data_url)
+    if location is None:
         bucket_and_prefix = Fn.select(1, Fn.split("s3://", model_data_url))
         bucket = Fn.select(0, Fn.split("/", bucket_and_prefix))
         return [
@@ -109,10 +149,7 @@ def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
                 resources=[Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", bucket])],
             ),
         ]
-    match = S3_PREFIX_PATTERN.match(model_data_url)
-    if match is None:
-        raise ValueError(f"model_data_url {model_data_url!r} is not {S3_PREFIX_RULE}")
-    bucket, prefix = match["bucket"], match["prefix"]
+    bucket, prefix = location.bucket, location.policy_prefix
     return [
         iam.PolicyStatement(
             sid="ReadModelArchives",
@@ -133,8 +170,7 @@ def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
         repository_arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/*"
     else:
         image = EcrImage.parse(image_uri)
-        if image is None:
-            raise ValueError(f"image_uri {image_uri!r} is not {ECR_IMAGE_RULE}")
+        assert image is not None, "validated by the construct"
         repository_arn = image.repository_arn
     return [
         iam.PolicyStatement(sid="PullServingImage", actions=_ECR_PULL_ACTIONS, resources=[repository_arn]),
@@ -151,8 +187,10 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str) -> 
     """Acknowledge, with reasons, the cdk-nag wildcard findings :func:`model_access_statements` causes.
 
     Each wildcard is as narrow as AWS allows; acknowledging them on the role keeps an app
-    that runs cdk-nag's AwsSolutions pack clean. Only literal prefixes are acknowledged: a
-    token prefix's statement is rendered with intrinsics and stays reported.
+    that runs cdk-nag's AwsSolutions pack clean. The prefix's objects are acknowledged when
+    the prefix is literal (the bucket may be a bucket of the app); a token prefix's statement
+    is rendered with intrinsics and stays reported, and so does a prefix whose brackets CDK
+    cannot carry in a validation id.
     """
     acknowledgments = [
         Acknowledgment(
@@ -167,12 +205,41 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str) -> 
             "CloudFormation after the role, so the log group is scoped to the SageMaker endpoints prefix.",
         ),
     ]
-    match = None if is_token(model_data_url) else S3_PREFIX_PATTERN.match(model_data_url)
-    if match is not None:
-        acknowledgments.append(
-            Acknowledgment(
-                id=f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{match['bucket']}/{match['prefix']}*]",
-                reason="A multi-model endpoint loads any model archive under its S3 prefix on demand.",
+    location = ModelLocation.parse(model_data_url)
+    if location is not None:
+        bucket = _nag_reference(Stack.of(role), location.bucket)
+        finding = f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
+        if bucket is not None:
+            acknowledgments.append(
+                Acknowledgment(
+                    id=finding, reason="A multi-model endpoint loads any model archive under its S3 prefix on demand."
+                )
             )
-        )
     Validations.of(role).acknowledge(*acknowledgments)
+
+
+def _nag_reference(stack: Stack, value: str) -> str | None:
+    """``value`` as cdk-nag prints it in a finding: literal, ``<LogicalId>`` or ``<LogicalId.Attribute>``."""
+    if not is_token(value):
+        return value
+    resolved = stack.resolve(value)
+    if isinstance(resolved, dict) and set(resolved) == {"Ref"} and isinstance(resolved["Ref"], str):
+        return f"<{resolved['Ref']}>"
+    attribute = resolved.get("Fn::GetAtt") if isinstance(resolved, dict) and len(resolved) == 1 else None
+    if isinstance(attribute, list) and len(attribute) == 2 and all(isinstance(part, str) for part in attribute):
+        return f"<{attribute[0]}.{attribute[1]}>"
+    return None
+
+
+_CLOSING: Final = {")": "(", "]": "[", "}": "{"}
+
+
+def _is_valid_validation_id(finding: str) -> bool:
+    """Whether CDK accepts ``finding`` as a validation id: every closing bracket closes its own kind."""
+    opened: list[str] = []
+    for character in finding:
+        if character in "([{":
+            opened.append(character)
+        elif character in _CLOSING and (not opened or opened.pop() != _CLOSING[character]):
+            return False
+    return True

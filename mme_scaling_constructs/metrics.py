@@ -8,9 +8,11 @@ receives data. https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudw
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from types import MappingProxyType
+from typing import Any, Final
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -22,9 +24,9 @@ from mme_scaling_constructs.constants import (
     MODEL_NAME_DIMENSION,
     VARIANT_NAME_DIMENSION,
 )
-from mme_scaling_constructs.errors import Problems
+from mme_scaling_constructs.errors import ConfigurationError, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
-from mme_scaling_constructs.validation import is_token
+from mme_scaling_constructs.validation import check_string, is_token
 
 #: Statistics target tracking accepts; percentiles are not among them.
 #: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_CustomizedMetricSpecification.html
@@ -73,18 +75,35 @@ GPU_MEMORY_UTILIZATION: Final = UtilizationMetric(metric_name="GPUMemoryUtilizat
 DISK_UTILIZATION: Final = UtilizationMetric(metric_name="DiskUtilization", device=None)
 
 
+#: CloudWatch limits on a metric: names and namespaces of 1 to 255 characters (a namespace not
+#: starting with ``:``), at most 30 dimensions, dimension values of 1 to 1024 characters.
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html
+METRIC_NAME_MAX_LENGTH: Final = 255
+NAMESPACE_PATTERN: Final = re.compile(r"[^:].*", re.DOTALL)
+MAX_DIMENSIONS: Final = 30
+DIMENSION_VALUE_MAX_LENGTH: Final = 1024
+#: Dimensions that always name the scaled variant.
+VARIANT_DIMENSIONS: Final = (ENDPOINT_NAME_DIMENSION, VARIANT_NAME_DIMENSION)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MetricSpec:
     """A CloudWatch metric for a scaling policy.
 
     Args:
-        metric_name: the metric name.
+        metric_name: the metric name, 1 to 255 characters.
         namespace: defaults to ``/aws/sagemaker/Endpoints`` (instance metrics); invocation
             metrics are in ``AWS/SageMaker``.
         statistic: one of Average, Minimum, Maximum, SampleCount, Sum; defaults to Average.
-        unit: the CloudWatch unit name, e.g. ``"Percent"``; defaults to ``None`` (any).
-        dimensions: defaults to ``None``: the scaled variant's ``EndpointName`` and
-            ``VariantName``, filled in at synthesis.
+        unit: the CloudWatch unit name, e.g. ``"Percent"`` (a ``cloudwatch.Unit`` is converted
+            to its name); defaults to ``None`` (any).
+        dimensions: at most 30 dimension names to values; defaults to ``None``: the scaled
+            variant's ``EndpointName`` and ``VariantName``, filled in at synthesis. Given
+            ``EndpointName`` and ``VariantName`` values are always replaced by the scaled
+            variant's names: a metric of another variant cannot fall as this one scales out.
+
+    Raises:
+        ConfigurationError: naming each invalid argument.
     """
 
     metric_name: str
@@ -94,37 +113,67 @@ class MetricSpec:
     dimensions: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.unit, cloudwatch.Unit):
+            object.__setattr__(self, "unit", _unit_names()[self.unit])
         problems = Problems("MetricSpec")
+        check_string(
+            problems,
+            "metric_name",
+            self.metric_name,
+            max_length=METRIC_NAME_MAX_LENGTH,
+            rule=f"a CloudWatch metric name of 1 to {METRIC_NAME_MAX_LENGTH} characters",
+        )
+        check_string(
+            problems,
+            "namespace",
+            self.namespace,
+            pattern=NAMESPACE_PATTERN,
+            max_length=METRIC_NAME_MAX_LENGTH,
+            rule=f"a CloudWatch namespace of 1 to {METRIC_NAME_MAX_LENGTH} characters, not starting with ':'",
+        )
         if not is_token(self.statistic) and self.statistic not in TARGET_TRACKING_STATISTICS:
             problems.add(
                 "statistic",
                 self.statistic,
                 f"one of {', '.join(TARGET_TRACKING_STATISTICS)} (target tracking accepts no percentiles)",
             )
-        if not self.metric_name:
-            problems.add("metric_name", self.metric_name, "a non-empty CloudWatch metric name")
-        if not self.namespace:
-            problems.add("namespace", self.namespace, "a non-empty CloudWatch namespace")
-        if self.unit is not None and not is_token(self.unit) and self.unit not in _unit_names().values():
-            problems.add("unit", self.unit, "a CloudWatch unit name, e.g. 'Percent', 'Count' or 'Microseconds'")
+        unit = self.unit
+        if unit is not None and not is_token(unit) and not (isinstance(unit, str) and unit in _unit_names().values()):
+            problems.add("unit", unit, "a CloudWatch unit name, e.g. 'Percent', 'Count' or 'Microseconds'")
+        if self.dimensions is not None:
+            dimensions = _check_dimensions(problems, self.dimensions)
+            object.__setattr__(self, "dimensions", MappingProxyType(dimensions))
         problems.raise_if_any()
 
     @classmethod
     def from_cloudwatch(cls, metric: cloudwatch.Metric) -> MetricSpec:
-        """The spec of a CDK ``Metric``; with no dimensions, the variant's are used."""
+        """The spec of a CDK ``Metric``; with no dimensions, the variant's are used.
+
+        Raises:
+            ConfigurationError: if ``metric`` is not a ``cloudwatch.Metric``, or uses what a
+                scaling policy cannot (a percentile statistic, for example).
+        """
+        if not isinstance(metric, cloudwatch.Metric):
+            problems = Problems("MetricSpec")
+            problems.add("metric", metric, "a MetricSpec or an aws_cloudwatch.Metric (not a math expression)")
+            problems.raise_if_any()
         return cls(
             metric_name=metric.metric_name,
             namespace=metric.namespace,
             statistic=metric.statistic,
-            unit=None if metric.unit is None else _unit_names()[metric.unit],
+            unit=metric.unit,  # type: ignore[arg-type]  # converted to its name
             dimensions=dict(metric.dimensions) if metric.dimensions else None,
         )
 
     def dimensions_for(self, *, endpoint_name: str, variant_name: str) -> dict[str, str]:
-        """The dimensions to emit for the variant named by the arguments."""
-        if self.dimensions is not None:
-            return dict(self.dimensions)
-        return {ENDPOINT_NAME_DIMENSION: endpoint_name, VARIANT_NAME_DIMENSION: variant_name}
+        """The dimensions to emit for the variant named by the arguments.
+
+        ``EndpointName`` and ``VariantName`` always carry the variant's names.
+        """
+        names = {ENDPOINT_NAME_DIMENSION: endpoint_name, VARIANT_NAME_DIMENSION: variant_name}
+        if self.dimensions is None:
+            return names
+        return {key: names.get(key, value) for key, value in self.dimensions.items()}
 
     @property
     def key(self) -> tuple[str, str]:
@@ -154,8 +203,51 @@ class MetricSpec:
         return found
 
 
+def _check_dimensions(problems: Problems, dimensions: Any) -> dict[str, str]:
+    """Record problems with a dimension mapping; return it as a plain dict."""
+    if is_token(dimensions) or not isinstance(dimensions, Mapping):
+        problems.add("dimensions", dimensions, "a mapping of dimension names to values, or None")
+        return {}
+    if len(dimensions) > MAX_DIMENSIONS:
+        problems.add("dimensions", f"{len(dimensions)} dimensions", f"at most {MAX_DIMENSIONS} dimensions")
+    for name, value in dimensions.items():
+        check_string(
+            problems,
+            "dimensions",
+            name,
+            max_length=METRIC_NAME_MAX_LENGTH,
+            rule=f"dimension names of 1 to {METRIC_NAME_MAX_LENGTH} characters",
+        )
+        check_string(
+            problems,
+            f"dimensions[{name!r}]",
+            value,
+            max_length=DIMENSION_VALUE_MAX_LENGTH,
+            rule=f"a dimension value of 1 to {DIMENSION_VALUE_MAX_LENGTH} characters",
+        )
+    return dict(dimensions)
+
+
+def convert_metric(problems: Problems, parameter: str, metric: Any) -> MetricSpec | None:
+    """``metric`` as a :class:`MetricSpec`, or ``None`` after recording why it is not one.
+
+    Problems of the metric are recorded with their parameter prefixed by ``parameter``.
+    """
+    try:
+        return as_metric_spec(metric)
+    except ConfigurationError as error:
+        for problem in error.problems:
+            prefixed = parameter if problem.parameter == "metric" else f"{parameter}.{problem.parameter}"
+            problems.add(prefixed, problem.value, problem.allowed)
+        return None
+
+
 def as_metric_spec(metric: MetricSpec | cloudwatch.Metric) -> MetricSpec:
-    """``metric`` as a :class:`MetricSpec`, converting a CDK ``Metric``."""
+    """``metric`` as a :class:`MetricSpec`, converting a CDK ``Metric``.
+
+    Raises:
+        ConfigurationError: if ``metric`` is neither.
+    """
     return metric if isinstance(metric, MetricSpec) else MetricSpec.from_cloudwatch(metric)
 
 

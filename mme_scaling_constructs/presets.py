@@ -18,7 +18,7 @@ from typing import Any, Final
 from aws_cdk import Duration
 
 from mme_scaling_constructs.errors import Problems
-from mme_scaling_constructs.instance_catalogue import lookup
+from mme_scaling_constructs.instance_catalogue import InstanceSpec, lookup
 from mme_scaling_constructs.metrics import CPU_UTILIZATION, GPU_UTILIZATION
 from mme_scaling_constructs.policies import (
     DEFAULT_INVOCATIONS_PER_INSTANCE,
@@ -31,8 +31,9 @@ from mme_scaling_constructs.step_scaling import StepScalingSpec
 from mme_scaling_constructs.validation import (
     check_capacities,
     check_cooldown,
+    check_instance_of,
     check_percent,
-    check_positive,
+    check_target_value,
     is_token,
 )
 
@@ -60,6 +61,14 @@ class Device(enum.Enum):
     GPU = "gpu"
 
 
+#: The keyword arguments :meth:`ScalingPreset.cpu` and :meth:`ScalingPreset.gpu` take, by device.
+_PRESET_ARGUMENTS: Final = {
+    Device.CPU: ("min_capacity", "max_capacity", "invocations_per_instance", "cpu_utilization_percent"),
+    Device.GPU: ("min_capacity", "max_capacity", "invocations_per_instance", "gpu_utilization_percent"),
+}
+_COOLDOWN_ARGUMENTS: Final = ("scale_in_cooldown", "scale_out_cooldown")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScalingPreset:
     """Capacity bounds, cooldowns and target-tracking policies for one MME variant.
@@ -69,7 +78,8 @@ class ScalingPreset:
     or ``dataclasses.replace``.
 
     Args:
-        device: the kind of instance the preset is made for.
+        device: the kind of instance the preset is made for; ``None`` when it suits any, the
+            instance type deciding.
         policies: the target-tracking policies, each on a different metric.
         min_capacity: lowest instance count, >= 1; defaults to 2.
         max_capacity: highest instance count, >= min_capacity; defaults to 4.
@@ -83,7 +93,7 @@ class ScalingPreset:
     the target (an Application Auto Scaling quota), a step policy counting as two.
     """
 
-    device: Device
+    device: Device | None
     policies: tuple[TargetTrackingSpec, ...]
     min_capacity: int = DEFAULT_MIN_CAPACITY
     max_capacity: int = DEFAULT_MAX_CAPACITY
@@ -94,13 +104,25 @@ class ScalingPreset:
     suspended_state: SuspendedState | None = None
 
     def __post_init__(self) -> None:
-        for attribute in ("policies", "step_policies", "schedules"):
-            object.__setattr__(self, attribute, tuple(getattr(self, attribute)))
         problems = Problems("ScalingPreset")
+        if self.device is not None:
+            check_instance_of(problems, "device", self.device, Device, "Device.CPU, Device.GPU or None")
+        members_ok = True
+        for attribute, kind, rule in _MEMBERS:
+            value = getattr(self, attribute)
+            if _check_members(problems, attribute, value, kind, rule):
+                object.__setattr__(self, attribute, tuple(value))
+            else:
+                members_ok = False
+        if self.suspended_state is not None:
+            check_instance_of(
+                problems, "suspended_state", self.suspended_state, SuspendedState, "a SuspendedState or None"
+            )
         check_capacities(problems, self.min_capacity, self.max_capacity)
-        check_cooldown(problems, "scale_in_cooldown", self.scale_in_cooldown)
-        check_cooldown(problems, "scale_out_cooldown", self.scale_out_cooldown)
-        _check_policies(problems, self)
+        for parameter in _COOLDOWN_ARGUMENTS:
+            _check_required_cooldown(problems, parameter, getattr(self, parameter))
+        if members_ok:
+            _check_policies(problems, self)
         problems.raise_if_any()
 
     def with_policy(self, policy: TargetTrackingSpec | StepScalingSpec) -> ScalingPreset:
@@ -109,6 +131,7 @@ class ScalingPreset:
         A target-tracking policy replaces the one that tracks the same metric; a step policy
         replaces the one of the same name.
         """
+        _require_policies("ScalingPreset.with_policy", "policy", (policy,))
         if isinstance(policy, StepScalingSpec):
             steps = tuple(p for p in self.step_policies if p.name != policy.name)
             return dataclasses.replace(self, step_policies=(*steps, policy))
@@ -121,22 +144,25 @@ class ScalingPreset:
         Raises:
             ConfigurationError: if no policy has that id.
         """
-        kept = tuple(p for p in self.policies if p.construct_id != construct_id)
-        steps = tuple(p for p in self.step_policies if p.construct_id != construct_id)
-        if len(kept) + len(steps) == len(self.policies) + len(self.step_policies):
+        names = [p.construct_id for p in self.policies] + [p.construct_id for p in self.step_policies]
+        if not isinstance(construct_id, str) or construct_id not in names:
             problems = Problems("ScalingPreset.without_policy")
-            names = [p.construct_id for p in self.policies] + [p.construct_id for p in self.step_policies]
             problems.add("construct_id", construct_id, f"one of {', '.join(names)}")
             problems.raise_if_any()
+        kept = tuple(p for p in self.policies if p.construct_id != construct_id)
+        steps = tuple(p for p in self.step_policies if p.construct_id != construct_id)
         return dataclasses.replace(self, policies=kept, step_policies=steps)
 
     def with_schedule(self, action: ScheduledScaling) -> ScalingPreset:
         """A copy with ``action`` added, replacing the scheduled action of the same name."""
+        _require("ScalingPreset.with_schedule", "action", action, ScheduledScaling, "a ScheduledScaling")
         kept = tuple(a for a in self.schedules if a.name != action.name)
         return dataclasses.replace(self, schedules=(*kept, action))
 
     def with_suspended_state(self, state: SuspendedState | None) -> ScalingPreset:
         """A copy with ``state`` as its suspended state (``None`` resumes everything)."""
+        if state is not None:
+            _require("ScalingPreset.with_suspended_state", "state", state, SuspendedState, "a SuspendedState or None")
         return dataclasses.replace(self, suspended_state=state)
 
     @classmethod
@@ -206,26 +232,38 @@ class ScalingPreset:
         )
 
     @classmethod
-    def for_instance_type(cls, instance_type: str, **overrides: Any) -> ScalingPreset:
-        """:meth:`gpu` for a catalogued GPU type, :meth:`cpu` for any other.
+    def for_instance_type(cls, instance_type: str | InstanceSpec, **overrides: Any) -> ScalingPreset:
+        """:meth:`gpu` for a GPU type, :meth:`cpu` for any other.
 
         Args:
-            instance_type: a literal ``ml.*`` instance type.
+            instance_type: a literal ``ml.*`` instance type, or an :class:`InstanceSpec`.
             overrides: keyword arguments of the chosen constructor.
 
         Raises:
-            ConfigurationError: if ``instance_type`` is a token, whose kind cannot be known.
+            ConfigurationError: if ``instance_type`` is a token, whose kind cannot be known, or
+                not a string, or an override is not an argument of the chosen constructor.
         """
+        problems = Problems("ScalingPreset.for_instance_type")
+        spec = instance_type if isinstance(instance_type, InstanceSpec) else None
         if is_token(instance_type):
-            problems = Problems("ScalingPreset.for_instance_type")
             problems.add(
                 "instance_type",
                 instance_type,
                 "a literal instance type; for a token, pass ScalingPreset.cpu() or ScalingPreset.gpu()",
             )
-            problems.raise_if_any()
-        spec = lookup(instance_type)
-        if spec is not None and spec.is_gpu:
+        elif isinstance(instance_type, str):
+            spec = lookup(instance_type)
+        elif spec is None:
+            problems.add("instance_type", instance_type, "an ml.* instance type name or an InstanceSpec")
+        device = Device.GPU if spec is not None and spec.is_gpu else Device.CPU
+        allowed = (*_PRESET_ARGUMENTS[device], *_COOLDOWN_ARGUMENTS)
+        for name in overrides:
+            if name not in allowed:
+                problems.add(
+                    name, overrides[name], f"a keyword argument of ScalingPreset.{device.value}(): {', '.join(allowed)}"
+                )
+        problems.raise_if_any()
+        if device is Device.GPU:
             return cls.gpu(**overrides)
         return cls.cpu(**overrides)
 
@@ -233,7 +271,7 @@ class ScalingPreset:
     def custom(
         cls,
         *policies: TargetTrackingSpec | StepScalingSpec,
-        device: Device = Device.CPU,
+        device: Device | None = None,
         min_capacity: int = DEFAULT_MIN_CAPACITY,
         max_capacity: int = DEFAULT_MAX_CAPACITY,
         scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
@@ -245,7 +283,8 @@ class ScalingPreset:
 
         Args:
             policies: target-tracking policies, each on a different metric, and step policies.
-            device: the kind of instance the preset is made for; defaults to CPU.
+            device: the kind of instance the preset is made for; defaults to ``None``: any, the
+                instance type deciding.
             min_capacity: lowest instance count, >= 1; defaults to 2.
             max_capacity: highest instance count; defaults to 4.
             scale_in_cooldown: defaults to 10 minutes.
@@ -253,6 +292,7 @@ class ScalingPreset:
             schedules: scheduled actions; defaults to none.
             suspended_state: defaults to ``None`` (nothing suspended).
         """
+        _require_policies("ScalingPreset.custom", "policies", policies)
         return cls(
             device=device,
             policies=tuple(p for p in policies if not isinstance(p, StepScalingSpec)),
@@ -281,9 +321,9 @@ class ScalingPreset:
         parameter, metric, percent = utilization
         problems = Problems(subject)
         check_capacities(problems, min_capacity, max_capacity)
-        check_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
-        check_cooldown(problems, "scale_out_cooldown", scale_out_cooldown)
-        check_positive(
+        _check_required_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
+        _check_required_cooldown(problems, "scale_out_cooldown", scale_out_cooldown)
+        check_target_value(
             problems, "invocations_per_instance", invocations_per_instance, "invocations per instance per minute"
         )
         check_percent(problems, parameter, percent, metric.device)
@@ -337,6 +377,69 @@ def _check_policies(problems: Problems, preset: ScalingPreset) -> None:
         [a.name for a in preset.schedules],
         "scheduled actions with different names",
     )
+    for index, action in enumerate(preset.schedules):
+        problems.extend(
+            action.capacity_problems(
+                target_min_capacity=preset.min_capacity,
+                target_max_capacity=preset.max_capacity,
+                parameter=f"schedules[{index}]",
+            )
+        )
+
+
+def _check_required_cooldown(problems: Problems, parameter: str, cooldown: Any) -> None:
+    if cooldown is None:
+        problems.add(parameter, None, "an aws_cdk.Duration of whole seconds")
+    else:
+        check_cooldown(problems, parameter, cooldown)
+
+
+def _is_target_tracking_spec(value: object) -> bool:
+    """Whether ``value`` provides what :class:`TargetTrackingSpec` requires."""
+    return not isinstance(value, type) and all(
+        hasattr(value, name) for name in ("construct_id", "metric_key", "emitted_target", "metric_properties")
+    )
+
+
+#: The collections a preset holds, with what each member must be.
+_MEMBERS: Final = (
+    ("policies", _is_target_tracking_spec, "a tuple of target-tracking policies (e.g. InvocationsPerInstancePolicy)"),
+    ("step_policies", StepScalingSpec, "a tuple of StepScalingSpec values"),
+    ("schedules", ScheduledScaling, "a tuple of ScheduledScaling values"),
+)
+
+
+def _check_members(problems: Problems, attribute: str, value: Any, kind: Any, rule: str) -> bool:
+    """Record a problem unless ``value`` is a list or tuple whose members are ``kind`` (or pass it)."""
+    if not isinstance(value, (list, tuple)):
+        problems.add(attribute, value, rule)
+        return False
+    is_member = kind if not isinstance(kind, type) else (lambda item: isinstance(item, kind))
+    ok = True
+    for index, item in enumerate(value):
+        if not is_member(item):
+            problems.add(f"{attribute}[{index}]", item, rule)
+            ok = False
+    return ok
+
+
+def _require_policies(subject: str, parameter: str, policies: tuple[Any, ...]) -> None:
+    """Raise unless every one of ``policies`` is a target-tracking or step policy."""
+    problems = Problems(subject)
+    for index, policy in enumerate(policies):
+        if not (isinstance(policy, StepScalingSpec) or _is_target_tracking_spec(policy)):
+            name = parameter if len(policies) == 1 and parameter == "policy" else f"{parameter}[{index}]"
+            problems.add(
+                name, policy, "a target-tracking policy (e.g. InvocationsPerInstancePolicy) or a StepScalingSpec"
+            )
+    problems.raise_if_any()
+
+
+def _require(subject: str, parameter: str, value: Any, kind: type, rule: str) -> None:
+    """Raise unless ``value`` is a ``kind``."""
+    problems = Problems(subject)
+    check_instance_of(problems, parameter, value, kind, rule)
+    problems.raise_if_any()
 
 
 def _check_distinct(problems: Problems, parameter: str, keys: list[object], names: list[str], rule: str) -> None:

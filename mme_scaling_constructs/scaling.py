@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, Final
 
-from aws_cdk import Annotations, ArnFormat, Names, Stack
+import jsii
+from aws_cdk import Annotations, ArnFormat, Aspects, IAspect, Names, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct, IConstruct
 
 from mme_scaling_constructs.constants import (
     DEFAULT_VARIANT_NAME,
@@ -28,7 +31,13 @@ from mme_scaling_constructs.instance_catalogue import (
 from mme_scaling_constructs.metrics import as_metric_spec
 from mme_scaling_constructs.policies import ScalingContext, TargetTrackingSpec
 from mme_scaling_constructs.presets import Device, ScalingPreset
-from mme_scaling_constructs.validation import check_sagemaker_name, is_token
+from mme_scaling_constructs.validation import (
+    SAGEMAKER_NAME_RULE,
+    check_instance_of,
+    check_sagemaker_name,
+    cooldown_seconds,
+    is_token,
+)
 
 
 class EndpointScaling(Construct):
@@ -39,18 +48,23 @@ class EndpointScaling(Construct):
     ``sagemaker:variant:DesiredInstanceCount``, role: the SageMaker endpoint service-linked
     role, so no IAM role is created) and one target-tracking ``ScalingPolicy`` per policy of
     the preset. Pass the endpoint's ``attr_endpoint_name`` to make the target depend on the
-    endpoint.
+    endpoint; a literal name of an ``AWS::SageMaker::Endpoint`` in the same stack gets the
+    same dependency at synthesis.
 
     Args:
         scope: the parent construct.
         construct_id: the construct id.
         endpoint_name: the endpoint's name, a literal or a token.
         instance_type: the variant's ``ml.*`` instance type; it sets the per-device targets.
+            For a type the catalogue does not know yet, pass an :class:`InstanceSpec` that
+            states its vCPUs and GPUs.
         preset: defaults to ``ScalingPreset.for_instance_type(instance_type)``.
         variant_name: defaults to ``"AllTraffic"``.
 
     Raises:
-        ConfigurationError: before anything is created, listing every invalid argument.
+        ConfigurationError: before anything is created, listing every invalid argument, and
+            when the app already scales the same endpoint variant (CloudFormation would fail
+            to create a second scalable target for it).
     """
 
     def __init__(
@@ -59,28 +73,46 @@ class EndpointScaling(Construct):
         construct_id: str,
         *,
         endpoint_name: str,
-        instance_type: str,
+        instance_type: str | InstanceSpec,
         preset: ScalingPreset | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
     ) -> None:
         problems = Problems("EndpointScaling")
-        check_sagemaker_name(problems, "endpoint_name", endpoint_name)
+        check_instance_of(problems, "scope", scope, Construct, "a construct (e.g. a Stack)")
+        if not is_token(endpoint_name) and not isinstance(endpoint_name, str):
+            problems.add("endpoint_name", endpoint_name, SAGEMAKER_NAME_RULE)
+        else:
+            check_sagemaker_name(problems, "endpoint_name", endpoint_name)
         problems.extend(
             scaling_problems(
                 instance_type=instance_type, preset=preset, variant_name=variant_name, preset_parameter="preset"
             )
         )
         problems.raise_if_any()
+        target_key = _claim_variant(scope, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
+        _TARGETS_BY_ROOT.setdefault(self.node.root, {})[target_key] = self.node.path
 
+        instance = resolve_instance_type(instance_type)
         #: The preset in force.
-        self.preset: ScalingPreset = ScalingPreset.for_instance_type(instance_type) if preset is None else preset
+        self.preset: ScalingPreset = (
+            ScalingPreset.for_instance_type(instance if instance is not None else instance_type)
+            if preset is None
+            else preset
+        )
         #: The scaled endpoint's name.
         self.endpoint_name = endpoint_name
         #: The scaled variant's name.
         self.variant_name = variant_name
-        instance = None if is_token(instance_type) else lookup(instance_type)
+        instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         self._warn_about_risky_choices(instance)
+        catalogued = lookup(instance_name) if isinstance(instance_type, InstanceSpec) else None
+        if catalogued is not None and catalogued != instance_type:
+            Annotations.of(self).add_warning_v2(
+                f"{WARNING_PREFIX}:instanceSpecDiffersFromCatalogue",
+                f"The InstanceSpec given for {instance_name} differs from the catalogue's {catalogued}: "
+                "the given one is used.",
+            )
 
         #: The scalable target, with the service-linked role as its role.
         self.scalable_target = appscaling.ScalableTarget(
@@ -93,9 +125,12 @@ class EndpointScaling(Construct):
             max_capacity=self.preset.max_capacity,
             role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(self), mutable=False),
         )
+        if not is_token(endpoint_name):
+            Aspects.of(self).add(_DependOnNamedEndpoint(self.scalable_target, endpoint_name))
         context = ScalingContext(
-            endpoint_name=endpoint_name, variant_name=variant_name, instance_type=instance_type, instance=instance
+            endpoint_name=endpoint_name, variant_name=variant_name, instance_type=instance_name, instance=instance
         )
+        self._warn_about_policies(context)
         #: The target-tracking policies, one per policy of the preset.
         self.scaling_policies: tuple[appscaling.CfnScalingPolicy, ...] = tuple(
             self._add_policy(spec, context) for spec in self.preset.policies
@@ -133,12 +168,19 @@ class EndpointScaling(Construct):
             scaling_target_id=self.scalable_target.scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
                 target_value=spec.emitted_target(context),
-                scale_in_cooldown=int(scale_in.to_seconds()),
-                scale_out_cooldown=int(scale_out.to_seconds()),
+                scale_in_cooldown=cooldown_seconds(scale_in),
+                scale_out_cooldown=cooldown_seconds(scale_out),
                 disable_scale_in=spec.disable_scale_in,
                 **spec.metric_properties(context),
             ),
         )
+
+    def _warn_about_policies(self, context: ScalingContext) -> None:
+        annotations = Annotations.of(self)
+        for policy in self.preset.policies:
+            advise = getattr(policy, "context_advisories", None)
+            for warning_id, message in [] if advise is None else advise(context):
+                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{policy.construct_id}: {message}")
 
     def _warn_about_risky_choices(self, instance: InstanceSpec | None) -> None:
         annotations = Annotations.of(self)
@@ -195,21 +237,31 @@ def service_linked_role_arn(scope: Construct) -> str:
 def scaling_problems(
     *,
     instance_type: Any,
-    preset: ScalingPreset | None,
+    preset: Any,
     variant_name: Any,
     preset_parameter: str,
+    scaled: bool = True,
 ) -> list[Problem]:
     """Every problem with scaling ``variant_name`` on ``instance_type`` with ``preset``.
 
     Args:
-        instance_type: the variant's instance type.
+        instance_type: the variant's instance type, a name or an :class:`InstanceSpec`.
         preset: the preset, or ``None`` for the default of the instance type.
         variant_name: the variant's name.
         preset_parameter: how the caller names the preset argument, for messages.
+        scaled: defaults to ``True``; with ``False``, only the variant itself is checked
+            (burstable types can serve, they cannot be scaled).
     """
     problems = Problems("scaling")
+    if variant_name is None:
+        problems.add("variant_name", None, SAGEMAKER_NAME_RULE)
     check_sagemaker_name(problems, "variant_name", variant_name)
-    instance = _check_instance_type(problems, instance_type)
+    instance = _check_instance_type(problems, instance_type, scaled=scaled)
+    if not scaled:
+        return problems.found
+    if preset is not None and not isinstance(preset, ScalingPreset):
+        problems.add(preset_parameter, preset, "a ScalingPreset (e.g. ScalingPreset.cpu()) or None")
+        return problems.found
     if preset is None and is_token(instance_type):
         problems.add(
             preset_parameter,
@@ -223,43 +275,105 @@ def scaling_problems(
                 "ScalingPreset.gpu(...)",
                 f"a CPU preset for {instance.instance_type}, which has no GPU",
             )
-        context = ScalingContext(endpoint_name="", variant_name="", instance_type=instance_type, instance=instance)
+        name = instance.instance_type if instance is not None else instance_type
+        context = ScalingContext(endpoint_name="", variant_name="", instance_type=name, instance=instance)
         for index, spec in enumerate(preset.policies):
             problems.extend(spec.context_problems(context, f"{preset_parameter}.policies[{index}]"))
     return problems.found
 
 
-def _check_instance_type(problems: Problems, instance_type: Any) -> InstanceSpec | None:
-    """Record problems with an instance type; return its catalogue entry if it is usable."""
+def resolve_instance_type(instance_type: str | InstanceSpec) -> InstanceSpec | None:
+    """The hardware of ``instance_type``: the given spec, the catalogue's, or ``None`` for a token."""
+    if isinstance(instance_type, InstanceSpec):
+        return instance_type
+    return None if is_token(instance_type) else lookup(instance_type)
+
+
+def _check_instance_type(problems: Problems, instance_type: Any, *, scaled: bool = True) -> InstanceSpec | None:
+    """Record problems with an instance type; return its hardware if it is usable."""
     if is_token(instance_type):
         return None
-    if not isinstance(instance_type, str) or not is_well_formed(instance_type):
-        problems.add(
-            "instance_type", instance_type, "an instance type of the form ml.<family>.<size>, e.g. ml.c5.xlarge"
-        )
-        return None
-    instance = lookup(instance_type)
-    if instance is None:
+    if isinstance(instance_type, InstanceSpec):
+        instance = instance_type
+    elif not isinstance(instance_type, str) or not is_well_formed(instance_type):
         problems.add(
             "instance_type",
             instance_type,
-            "a type in mme_scaling_constructs.INSTANCE_TYPES (CPU types, or the single-GPU types "
-            f"multi-model endpoints support: {', '.join(MME_GPU_INSTANCE_TYPES)})",
+            "an instance type of the form ml.<family>.<size>, e.g. ml.c5.xlarge, or an InstanceSpec",
         )
         return None
-    if instance.is_burstable:
+    else:
+        found = lookup(instance_type)
+        if found is None:
+            problems.add(
+                "instance_type",
+                instance_type,
+                "a SageMaker hosting type in mme_scaling_constructs.INSTANCE_TYPES (for a newer type, pass "
+                "InstanceSpec(instance_type=..., vcpus=..., gpus=...) stating its hardware)",
+            )
+            return None
+        instance = found
+    if instance.is_burstable and scaled:
         problems.add(
             "instance_type",
-            instance_type,
+            instance.instance_type,
             "a non-burstable type: SageMaker cannot auto scale burstable ml.t* instances",
         )
         return None
     if instance.mme_support is MmeSupport.UNSUPPORTED:
         problems.add(
             "instance_type",
-            instance_type,
+            instance.instance_type,
             "a type multi-model endpoints support: any CPU type, or one of the single-GPU types "
             f"{', '.join(MME_GPU_INSTANCE_TYPES)}",
         )
         return None
     return instance
+
+
+#: The endpoint variants each app scales, by root construct: a second scalable target on one
+#: variant fails at deployment, so it is refused at construction.
+_TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], str]]] = weakref.WeakKeyDictionary()
+
+
+def _claim_variant(scope: Construct, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
+    """The key of the scaled variant; raise if the app already scales it.
+
+    Names compare where they can: literal names, or the same token (the same endpoint's
+    attribute). Stacks of one concrete account and region share scalable targets; an
+    environment-agnostic stack is compared with itself only.
+    """
+    stack = Stack.of(scope)
+    account, region = stack.account, stack.region
+    where = stack.node.path if is_token(account) or is_token(region) else f"{account}/{region}"
+    key = (where, endpoint_name, variant_name)
+    existing = _TARGETS_BY_ROOT.get(scope.node.root, {}).get(key)
+    if existing is not None:
+        problems = Problems("EndpointScaling")
+        problems.add(
+            "endpoint_name",
+            endpoint_name,
+            f"an endpoint variant no other construct scales: {existing} already scales variant {variant_name!r} "
+            "of this endpoint, and Application Auto Scaling allows one scalable target per variant",
+        )
+        problems.raise_if_any()
+    return key
+
+
+@jsii.implements(IAspect)
+class _DependOnNamedEndpoint:
+    """Make a scalable target depend on the endpoint of its literal name, if its stack defines it."""
+
+    def __init__(self, target: appscaling.ScalableTarget, endpoint_name: str) -> None:
+        self._target = target
+        self._endpoint_name = endpoint_name
+        self._done = False
+
+    def visit(self, node: IConstruct) -> None:
+        """Add the dependency once, when the aspect first visits its construct."""
+        if self._done:
+            return
+        self._done = True
+        for construct in Stack.of(self._target).node.find_all():
+            if isinstance(construct, sagemaker.CfnEndpoint) and construct.endpoint_name == self._endpoint_name:
+                self._target.node.add_dependency(construct)

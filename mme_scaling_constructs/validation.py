@@ -1,64 +1,137 @@
 """Value checks shared by the policies, presets and constructs.
 
 Each check records a :class:`~mme_scaling_constructs.errors.Problem` instead of raising, so
-that callers report every problem at once. Every check skips unresolved CDK tokens.
+that callers report every problem at once. Every check skips unresolved CDK tokens, and every
+check is total: a value of any type either passes or is recorded, and nothing that is not a
+finite number of the right type ever reaches jsii (a NaN sent to jsii kills its Node process
+for the rest of the Python process).
+
+Numeric bounds come from AWS's models: capacities and cooldowns are 32-bit integers, and
+``TargetValue`` lies between 2^-360 and 2^360 (botocore ``application-autoscaling``
+``MetricScale``; CloudFormation ``AWS::ApplicationAutoScaling::ScalingPolicy`` schema).
 """
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from typing import Any, Final
 
 from aws_cdk import Duration, Token
 
 from mme_scaling_constructs.errors import Problems
 
-#: Endpoint, endpoint config and variant names.
+#: Endpoint, endpoint config and variant names: letters, digits and hyphens, at most 63.
 #: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
-SAGEMAKER_NAME_PATTERN: Final = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+SAGEMAKER_NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+SAGEMAKER_NAME_MAX_LENGTH: Final = 63
 SAGEMAKER_NAME_RULE: Final = "1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
 
 #: Names given to policies, which become construct ids.
-CONSTRUCT_NAME_PATTERN: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+CONSTRUCT_NAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 CONSTRUCT_NAME_RULE: Final = "1 to 64 letters and digits, starting with a letter"
 
+#: The largest 32-bit integer: capacities, cooldowns and alarm periods are Java integers in AWS's APIs.
+MAX_INT32: Final = 2**31 - 1
+
 #: An instance count: a multi-model endpoint variant never has fewer than one instance.
-MIN_CAPACITY_RULE: Final = "a whole number >= 1 (a multi-model endpoint variant cannot scale to zero)"
-WHOLE_NUMBER_RULE: Final = "a whole number >= 1"
+MIN_CAPACITY_RULE: Final = f"a whole number from 1 to {MAX_INT32} (a multi-model endpoint variant cannot scale to zero)"
+WHOLE_NUMBER_RULE: Final = f"a whole number from 1 to {MAX_INT32}"
+#: ``TargetValue`` bounds of Application Auto Scaling (``MetricScale`` in its API model).
+MIN_TARGET_VALUE: Final = 2.0**-360
+MAX_TARGET_VALUE: Final = 2.0**360
+TARGET_VALUE_RULE: Final = "a number from 2^-360 to 2^360 (Application Auto Scaling's TargetValue range)"
+_TARGET_VALUE_RANGE: Final = "a number from 2^-360 to 2^360"
+
+#: Markers of CDK's string and list token encodings (``${Token[...]}``, ``#{Token[...]}``).
+_STRING_TOKEN_MARKERS: Final = ("${Token[", "#{Token[")
+_LIST_TOKEN_MARKER: Final = "#{Token["
+#: High 16 bits of a number token: CDK encodes number tokens as doubles with these bits set.
+_NUMBER_TOKEN_MARKER: Final = 0xFBFF
 
 
 def is_token(value: Any) -> bool:
-    """Whether ``value`` is an unresolved CDK token (a string, number or list one)."""
-    return Token.is_unresolved(value)
+    """Whether ``value`` is an unresolved CDK token (a string, number, list or intrinsic one).
+
+    Strings, numbers and ``None`` are recognized in Python, without a jsii call: string and
+    list tokens carry CDK's ``${Token[...]}`` markers, number tokens are doubles whose high
+    bits carry CDK's marker. Only other objects are asked to jsii. A NaN or an infinity is
+    never a token and never reaches jsii.
+    """
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return any(marker in value for marker in _STRING_TOKEN_MARKERS)
+    if isinstance(value, int):
+        return False
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return False
+        bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
+        return bits >> 48 == _NUMBER_TOKEN_MARKER
+    if isinstance(value, (list, tuple)):
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN_MARKER in value[0]
+    if isinstance(value, (dict, bytes, complex, set, frozenset)) or not hasattr(value, "__jsii_type__"):
+        return False
+    return bool(Token.is_unresolved(value))
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a finite ``int`` or ``float`` (not a ``bool``, NaN or infinity)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
 
 
-def check_positive(problems: Problems, parameter: str, value: Any, unit: str = "") -> None:
-    """Record a problem unless ``value`` is a number greater than 0 (or a token)."""
+def check_positive(problems: Problems, parameter: str, value: Any, unit: str = "") -> bool:
+    """Record a problem unless ``value`` is a finite number greater than 0 (or a token).
+
+    Returns True when ``value`` is a valid literal that further comparisons may use.
+    """
     if is_token(value):
-        return
-    if not _is_number(value) or value <= 0:
+        return False
+    if not is_number(value) or value <= 0:
         suffix = f" ({unit})" if unit else ""
-        problems.add(parameter, value, f"a number greater than 0{suffix}")
+        problems.add(parameter, value, f"a finite number greater than 0{suffix}")
+        return False
+    return True
 
 
-def check_percent(problems: Problems, parameter: str, value: Any, per: str) -> None:
-    """Record a problem unless ``value`` is a percentage in (0, 100] (or a token)."""
+def check_target_value(problems: Problems, parameter: str, value: Any, unit: str = "") -> bool:
+    """Record a problem unless ``value`` is a target value Application Auto Scaling accepts (or a token).
+
+    Returns True when ``value`` is a valid literal.
+    """
     if is_token(value):
-        return
-    if not _is_number(value) or not 0 < value <= 100:
+        return False
+    if not is_number(value) or not MIN_TARGET_VALUE <= value <= MAX_TARGET_VALUE:
+        problems.add(parameter, value, f"{_TARGET_VALUE_RANGE} ({unit})" if unit else TARGET_VALUE_RULE)
+        return False
+    return True
+
+
+def check_percent(problems: Problems, parameter: str, value: Any, per: str) -> bool:
+    """Record a problem unless ``value`` is a percentage in (0, 100] (or a token).
+
+    Returns True when ``value`` is a valid literal.
+    """
+    if is_token(value):
+        return False
+    if not is_number(value) or not 0 < value <= 100:
         problems.add(parameter, value, f"a percentage per {per} greater than 0 and at most 100")
+        return False
+    return True
 
 
 def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any, *, optional: bool = False) -> None:
     """Record problems with a variant's instance-count range.
 
     ``min_capacity`` must be a whole number of at least 1, because a multi-model endpoint
-    variant cannot scale to zero; ``max_capacity`` must be a whole number not below it.
-    With ``optional``, either may be ``None`` (unchanged), but not both.
+    variant cannot scale to zero; ``max_capacity`` must be a whole number not below it. Both
+    are 32-bit integers. With ``optional``, either may be ``None`` (unchanged), but not both.
     """
     if optional and min_capacity is None and max_capacity is None:
         problems.add("min_capacity", None, "min_capacity, max_capacity or both")
@@ -73,42 +146,120 @@ def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any, *
         problems.add("max_capacity", max_capacity, f"a whole number >= min_capacity ({min_capacity})")
 
 
-def check_whole_number(problems: Problems, parameter: str, value: Any, allowed: str) -> bool:
-    """Record a problem unless ``value`` is an int >= 1 (or a token).
+def check_whole_number(
+    problems: Problems, parameter: str, value: Any, allowed: str, *, minimum: int = 1, maximum: int = MAX_INT32
+) -> bool:
+    """Record ``allowed`` as the problem unless ``value`` is an ``int`` from ``minimum`` to ``maximum`` (or a token).
 
-    Returns True when ``value`` is a valid literal that further comparisons may use.
+    ``maximum`` defaults to 2^31 - 1. Returns True when ``value`` is a valid literal that
+    further comparisons may use.
     """
     if is_token(value):
         return False
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
         problems.add(parameter, value, allowed)
         return False
     return True
 
 
+def check_bool(problems: Problems, parameter: str, value: Any) -> bool:
+    """Record a problem unless ``value`` is ``True`` or ``False`` (or a token)."""
+    if is_token(value) or isinstance(value, bool):
+        return True
+    problems.add(parameter, value, "True or False")
+    return False
+
+
+def check_string(
+    problems: Problems,
+    parameter: str,
+    value: Any,
+    *,
+    pattern: re.Pattern[str] | None = None,
+    max_length: int,
+    rule: str,
+    optional: bool = False,
+) -> bool:
+    """Record a problem unless ``value`` is a string of 1 to ``max_length`` characters matching ``pattern``.
+
+    The whole string must match (a trailing newline does not pass). Tokens pass; with
+    ``optional``, so does ``None``. Returns True when ``value`` is a valid literal string.
+    """
+    if (optional and value is None) or is_token(value):
+        return False
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= max_length
+        or (pattern is not None and not pattern.fullmatch(value))
+    ):
+        problems.add(parameter, value, rule)
+        return False
+    return True
+
+
 def check_sagemaker_name(problems: Problems, parameter: str, value: Any) -> None:
-    """Record a problem unless ``value`` is a valid SageMaker endpoint or variant name."""
-    if value is None or is_token(value):
-        return
-    if not isinstance(value, str) or not SAGEMAKER_NAME_PATTERN.match(value):
-        problems.add(parameter, value, SAGEMAKER_NAME_RULE)
+    """Record a problem unless ``value`` is ``None``, a token or a valid SageMaker endpoint or variant name."""
+    check_string(
+        problems,
+        parameter,
+        value,
+        pattern=SAGEMAKER_NAME_PATTERN,
+        max_length=SAGEMAKER_NAME_MAX_LENGTH,
+        rule=SAGEMAKER_NAME_RULE,
+        optional=True,
+    )
 
 
-def check_cooldown(problems: Problems, parameter: str, cooldown: Duration | None) -> None:
-    """Record a problem unless ``cooldown`` is ``None``, a token, or a whole number of seconds."""
+def check_cooldown(problems: Problems, parameter: str, cooldown: Any) -> bool:
+    """Record a problem unless ``cooldown`` is ``None``, a token, or whole seconds from 0 to 2^31 - 1.
+
+    A token cooldown must be given as ``Duration.seconds(token)``: CDK cannot convert a token
+    from another unit. Returns True when ``cooldown`` is a usable ``Duration``.
+    """
     if cooldown is None:
-        return
+        return False
     if not isinstance(cooldown, Duration):
         problems.add(parameter, cooldown, "an aws_cdk.Duration of whole seconds")
-        return
-    if is_token(cooldown.to_string()):
-        return
+        return False
+    if cooldown.is_unresolved():
+        try:
+            cooldown.to_seconds()
+        except RuntimeError:
+            problems.add(
+                parameter,
+                cooldown.to_string(),
+                "Duration.seconds(<token>): a token cannot be converted from other units",
+            )
+            return False
+        return True
     seconds = cooldown.to_milliseconds() / 1000
-    if seconds != int(seconds):
-        problems.add(parameter, cooldown.to_human_string(), "a whole number of seconds, e.g. Duration.seconds(90)")
+    if seconds != int(seconds) or not 0 <= seconds <= MAX_INT32:
+        problems.add(
+            parameter,
+            cooldown.to_human_string(),
+            f"a whole number of seconds from 0 to {MAX_INT32}, e.g. Duration.seconds(90)",
+        )
+        return False
+    return True
 
 
-def check_construct_name(problems: Problems, parameter: str, value: str | None) -> None:
+def cooldown_seconds(cooldown: Duration) -> float:
+    """``cooldown`` in seconds for a template: an ``int``, or a number token kept intact."""
+    seconds = cooldown.to_seconds()
+    return seconds if is_token(seconds) else int(seconds)
+
+
+def check_construct_name(problems: Problems, parameter: str, value: Any) -> None:
     """Record a problem unless ``value`` is ``None`` or a valid policy name (a construct id)."""
-    if value is not None and not (isinstance(value, str) and CONSTRUCT_NAME_PATTERN.match(value)):
+    if value is not None and not (isinstance(value, str) and CONSTRUCT_NAME_PATTERN.fullmatch(value)):
         problems.add(parameter, value, CONSTRUCT_NAME_RULE)
+
+
+def check_instance_of(
+    problems: Problems, parameter: str, value: Any, kinds: type | tuple[type, ...], rule: str
+) -> bool:
+    """Record a problem unless ``value`` is an instance of ``kinds``; return whether it is."""
+    if isinstance(value, kinds):
+        return True
+    problems.add(parameter, value, rule)
+    return False

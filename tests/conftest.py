@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,19 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
-from cfnlint.api import lint
+from cfnlint.config import ConfigMixIn
+from hypothesis import settings
+from cfnlint.decode.decode import decode_str
+from cfnlint.runner import Runner
 
 CPU_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mms-cpu:1.0"
 GPU_IMAGE = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
 MODEL_DATA_URL = "s3://model-bucket/models/"
+
+#: In CI, property-based tests run the same examples every time and keep no example database.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 #: cfn-lint checks the templates in the regions where the example images live.
 LINT_REGIONS = ["us-east-1"]
@@ -26,10 +36,31 @@ def stack() -> cdk.Stack:
     return cdk.Stack(cdk.App(), "TestStack")
 
 
+#: cfn-lint rules the suite ignores, each with its reason. None: every error and warning counts.
+IGNORED_LINT_RULES: dict[str, str] = {}
+
+
+@functools.cache
+def _lint_runner() -> Runner:
+    """One cfn-lint runner for the session: loading its rules costs more than linting a template."""
+    return Runner(ConfigMixIn(regions=LINT_REGIONS))
+
+
+@functools.cache
+def _lint_text(text: str) -> tuple[str, ...]:
+    template, errors = decode_str(text)
+    matches = errors or list(_lint_runner().validate_template(template or {}))
+    return tuple(
+        str(match) for match in matches if match.rule.id[0] in "EW" and match.rule.id not in IGNORED_LINT_RULES
+    )
+
+
 def lint_errors(template: dict[str, Any]) -> list[str]:
-    """cfn-lint errors (not warnings or informational findings) of ``template``."""
-    matches = lint(json.dumps(template), regions=LINT_REGIONS)
-    return [str(match) for match in matches if match.rule.id.startswith("E")]
+    """cfn-lint errors and warnings (not informational findings) of ``template``.
+
+    Each distinct template is linted once per session, whichever tests synthesize it.
+    """
+    return list(_lint_text(json.dumps(template, sort_keys=True, ensure_ascii=False)))
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def single_problem(problem):
         (
             {"instance_type": "c5.xlarge"},
             "instance_type: got 'c5.xlarge'; allowed: an instance type of the form ml.<family>.<size>, "
-            "e.g. ml.c5.xlarge",
+            "e.g. ml.c5.xlarge, or an InstanceSpec",
         ),
         (
             {"instance_type": "ml.t2.medium"},
@@ -86,8 +86,9 @@ def single_problem(problem):
         ),
         (
             {"instance_type": "ml.z9.xlarge"},
-            "instance_type: got 'ml.z9.xlarge'; allowed: a type in mme_scaling_constructs.INSTANCE_TYPES "
-            f"(CPU types, or the single-GPU types multi-model endpoints support: {GPU_TYPES})",
+            "instance_type: got 'ml.z9.xlarge'; allowed: a SageMaker hosting type in "
+            "mme_scaling_constructs.INSTANCE_TYPES (for a newer type, pass InstanceSpec(instance_type=..., vcpus=..., "
+            "gpus=...) stating its hardware)",
         ),
         (
             {"scaling": ScalingPreset.gpu()},
@@ -95,7 +96,7 @@ def single_problem(problem):
         ),
         (
             {"initial_instance_count": 0},
-            "initial_instance_count: got 0; allowed: a whole number >= 1 "
+            "initial_instance_count: got 0; allowed: a whole number from 1 to 2147483647 "
             "(a multi-model endpoint variant cannot scale to zero)",
         ),
         (

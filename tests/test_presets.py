@@ -87,17 +87,17 @@ def test_invocations_target_rejects_bad_inputs():
     [
         (
             {"min_capacity": 0},
-            "  - min_capacity: got 0; allowed: a whole number >= 1 "
+            "  - min_capacity: got 0; allowed: a whole number from 1 to 2147483647 "
             "(a multi-model endpoint variant cannot scale to zero)",
         ),
         (
             {"min_capacity": 5, "max_capacity": 3},
             "  - max_capacity: got 3; allowed: a whole number >= min_capacity (5)",
         ),
-        ({"max_capacity": 2.5}, "  - max_capacity: got 2.5; allowed: a whole number >= 1"),
+        ({"max_capacity": 2.5}, "  - max_capacity: got 2.5; allowed: a whole number from 1 to 2147483647"),
         (
             {"invocations_per_instance": -1},
-            "  - invocations_per_instance: got -1; allowed: a number greater than 0 "
+            "  - invocations_per_instance: got -1; allowed: a number from 2^-360 to 2^360 "
             "(invocations per instance per minute)",
         ),
         (
@@ -150,8 +150,8 @@ def test_cooldowns_must_be_whole_seconds():
         ScalingPreset.cpu(scale_out_cooldown=Duration.millis(1500))
     assert str(raised.value) == (
         "Invalid ScalingPreset.cpu configuration (1 problem):\n"
-        "  - scale_out_cooldown: got '1 second 500 millis'; allowed: a whole number of seconds, "
-        "e.g. Duration.seconds(90)"
+        "  - scale_out_cooldown: got '1 second 500 millis'; allowed: a whole number of seconds from 0 to "
+        "2147483647, e.g. Duration.seconds(90)"
     )
     with pytest.raises(ConfigurationError, match="scale_in_cooldown: got '250 millis'"):
         InvocationsPerInstancePolicy(scale_in_cooldown=Duration.millis(250))
