@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 # The pinned Node.js and CDK CLI come first, so jsii and cdk run on them.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth deploy lint typecheck test clean
+.PHONY: setup synth deploy lint typecheck test dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,5 +35,11 @@ typecheck: setup
 test: lint typecheck
 	pytest
 
+# A wheel and an sdist in dist/, built from the pinned setuptools and checked by twine.
+dist: setup
+	rm -rf dist
+	python -m build --no-isolation --outdir dist .
+	twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

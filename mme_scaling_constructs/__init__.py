@@ -119,6 +119,10 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("mme-scaling-constructs")
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
