@@ -44,9 +44,10 @@ MAX_TARGET_VALUE: Final = 2.0**360
 TARGET_VALUE_RULE: Final = "a number from 2^-360 to 2^360 (Application Auto Scaling's TargetValue range)"
 _TARGET_VALUE_RANGE: Final = "a number from 2^-360 to 2^360"
 
-#: Markers of CDK's string and list token encodings (``${Token[...]}``, ``#{Token[...]}``).
-_STRING_TOKEN_MARKERS: Final = ("${Token[", "#{Token[")
-_LIST_TOKEN_MARKER: Final = "#{Token["
+#: CDK's string and list token encodings: ``${Token[KEY]}`` and ``#{Token[KEY]}``, the key of
+#: the characters CDK allows (aws-cdk-lib ``core/lib/private/encoding``).
+_STRING_TOKEN: Final = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
+_LIST_TOKEN: Final = re.compile(r"#\{Token\[[a-zA-Z0-9:._-]+\]\}")
 #: High 16 bits of a number token: CDK encodes number tokens as doubles with these bits set.
 _NUMBER_TOKEN_MARKER: Final = 0xFBFF
 
@@ -62,7 +63,7 @@ def is_token(value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return False
     if isinstance(value, str):
-        return any(marker in value for marker in _STRING_TOKEN_MARKERS)
+        return "${Token[" in value and _STRING_TOKEN.search(value) is not None
     if isinstance(value, int):
         return False
     if isinstance(value, float):
@@ -71,7 +72,7 @@ def is_token(value: Any) -> bool:
         bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
         return bits >> 48 == _NUMBER_TOKEN_MARKER
     if isinstance(value, (list, tuple)):
-        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN_MARKER in value[0]
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN.search(value[0]) is not None
     if isinstance(value, (dict, bytes, complex, set, frozenset)) or not hasattr(value, "__jsii_type__"):
         return False
     return bool(Token.is_unresolved(value))

@@ -422,6 +422,7 @@ def test_python_recognizes_tokens_as_cdk_does(stack):
     number = cdk.CfnParameter(stack, "N", type="Number").value_as_number
     string = cdk.CfnParameter(stack, "S").value_as_string
     values = [number, string, f"s3://{string}/x/", [string], cdk.Aws.REGION, 1.5, -1.8e289, "plain", 3, None]
+    values += ["${Token[x/y", "${Token[]}", "#{Token[TOKEN.1]}", ["#{Token[TOKEN.1]}"], "${Token[TOKEN.1]}"]
     assert [is_token(v) for v in values] == [cdk.Token.is_unresolved(v) for v in values]
 
 
