@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mme_scaling_constructs.policy_json import load_policy
     from mme_scaling_constructs.presets import Device, ScalingPreset
     from mme_scaling_constructs.scaling import EndpointScaling
+    from mme_scaling_constructs.stack_assignment import StackAssignment
     from mme_scaling_constructs.schedules import ScheduledScaling, SuspendedState
     from mme_scaling_constructs.step_scaling import AdjustmentType, ScalingStep, StepScalingSpec
 
@@ -74,6 +75,7 @@ _MODULE_OF = {
     "Device": "presets",
     "ScalingPreset": "presets",
     "EndpointScaling": "scaling",
+    "StackAssignment": "stack_assignment",
     "ScheduledScaling": "schedules",
     "SuspendedState": "schedules",
     "AdjustmentType": "step_scaling",
@@ -106,6 +108,7 @@ __all__ = [
     "ScalingStep",
     "ScalingWarning",
     "ScheduledScaling",
+    "StackAssignment",
     "StepScalingSpec",
     "SuspendedState",
     "TargetTrackingOptions",

@@ -33,6 +33,7 @@ from mme_scaling_constructs.execution_role import (
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
+from mme_scaling_constructs.resource_limit import guard_resource_limit
 from mme_scaling_constructs.scaling import EndpointScaling, resolve_instance_type, scaling_problems
 from mme_scaling_constructs.validation import (
     MIN_CAPACITY_RULE,
@@ -118,6 +119,7 @@ class MultiModelEndpoint(Construct):
             auto_scaling=auto_scaling,
         )
         super().__init__(scope, construct_id)
+        guard_resource_limit(self)
         instance = resolve_instance_type(instance_type)
         instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None

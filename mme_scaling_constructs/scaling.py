@@ -31,6 +31,7 @@ from mme_scaling_constructs.instance_catalogue import (
 from mme_scaling_constructs.metrics import as_metric_spec
 from mme_scaling_constructs.policies import ScalingContext, TargetTrackingSpec
 from mme_scaling_constructs.presets import Device, ScalingPreset
+from mme_scaling_constructs.resource_limit import guard_resource_limit
 from mme_scaling_constructs.validation import (
     SAGEMAKER_NAME_RULE,
     check_instance_of,
@@ -91,6 +92,7 @@ class EndpointScaling(Construct):
         problems.raise_if_any()
         target_key = _claim_variant(scope, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
+        guard_resource_limit(self)
         _TARGETS_BY_ROOT.setdefault(self.node.root, {})[target_key] = self.node.path
 
         instance = resolve_instance_type(instance_type)

@@ -1,0 +1,119 @@
+"""Many endpoints over stacks: stable assignment, and an error before CloudFormation's limit."""
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mme_scaling_constructs import ConfigurationError, EndpointScaling, StackAssignment
+from mme_scaling_constructs.resource_limit import guard_resource_limit
+
+
+def test_new_endpoints_fill_the_first_stack_with_room(tmp_path):
+    assignment = StackAssignment(tmp_path / "stacks.json", max_endpoints_per_stack=2)
+    assert [assignment.stack_for(key) for key in ("a", "b", "c", "a")] == [
+        "Endpoints1",
+        "Endpoints1",
+        "Endpoints2",
+        "Endpoints1",
+    ]
+    assignment.save()
+    assert json.loads((tmp_path / "stacks.json").read_text()) == {"Endpoints1": ["a", "b"], "Endpoints2": ["c"]}
+
+
+def test_adding_or_removing_endpoints_never_moves_an_assigned_one(tmp_path):
+    path = tmp_path / "stacks.json"
+    first = StackAssignment(path, max_endpoints_per_stack=2)
+    before = {key: first.stack_for(key) for key in ("a", "b", "c")}
+    first.save()
+    # Next deployment: "b" is gone, "d" and "e" are new, and the order of the keys changed.
+    second = StackAssignment(path, max_endpoints_per_stack=2)
+    after = {key: second.stack_for(key) for key in ("e", "c", "a", "d")}
+    assert {key: after[key] for key in ("a", "c")} == {key: before[key] for key in ("a", "c")}
+    assert after["e"] == "Endpoints2"  # the first stack with room
+    assert after["d"] == "Endpoints3"
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    batches=st.lists(st.lists(st.integers(0, 60).map(lambda n: f"tenant-{n}"), max_size=15), min_size=1, max_size=5),
+    per_stack=st.integers(1, 10),
+)
+def test_assignment_is_stable_and_bounded_over_any_history(tmp_path_factory, batches, per_stack):
+    path = tmp_path_factory.mktemp("assignment") / "stacks.json"
+    known: dict[str, str] = {}
+    for batch in batches:
+        assignment = StackAssignment(path, max_endpoints_per_stack=per_stack)
+        for key in batch:
+            stack = assignment.stack_for(key)
+            assert known.setdefault(key, stack) == stack
+        assignment.save()
+        assert all(len(keys) <= per_stack for keys in assignment.stacks.values())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (
+            {"max_endpoints_per_stack": 72},
+            "max_endpoints_per_stack: got 72; allowed: a whole number from 1 to 71 "
+            "(500 resources a stack, 7 an endpoint)",
+        ),
+        (
+            {"max_endpoints_per_stack": 0},
+            "max_endpoints_per_stack: got 0; allowed: a whole number from 1 to 71 "
+            "(500 resources a stack, 7 an endpoint)",
+        ),
+        (
+            {"stack_prefix": "1bad"},
+            "stack_prefix: got '1bad'; allowed: letters, digits and hyphens, starting with a letter",
+        ),
+    ],
+)
+def test_bad_arguments_are_named(tmp_path, arguments, problem):
+    with pytest.raises(ConfigurationError) as raised:
+        StackAssignment(tmp_path / "stacks.json", **arguments)
+    assert [str(p) for p in raised.value.problems] == [problem]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("not json", "allowed: valid JSON"),
+        ("[]", "allowed: a JSON object of stack names to key lists"),
+        ('{"Endpoints1": "a"}', "got 'a'; allowed: a list of endpoint keys"),
+        ('{"Endpoints1": ["a"], "Endpoints2": ["a"]}', "allowed: keys in one stack only; 'a' is also in Endpoints1"),
+        ('{"bad name": ["a"]}', "allowed: a stack name of letters, digits and hyphens"),
+    ],
+)
+def test_a_broken_file_is_refused_naming_the_problem(tmp_path, content, fragment):
+    path = tmp_path / "stacks.json"
+    path.write_text(content)
+    with pytest.raises(ConfigurationError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        StackAssignment(path)
+
+
+def test_a_bad_key_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="key: got 'a/b'; allowed: 1 to 128 letters"):
+        StackAssignment(tmp_path / "stacks.json").stack_for("a/b")
+
+
+def test_a_stack_over_500_resources_fails_synthesis_with_a_clear_error():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Crowded")
+    EndpointScaling(stack, "Scaling", endpoint_name="tenant", instance_type="ml.c5.xlarge")  # 3 resources
+    for index in range(498):
+        cdk.CfnWaitConditionHandle(stack, f"Filler{index}")
+    with pytest.raises(RuntimeError) as raised:
+        app.synth()
+    assert "Crowded has 501 resources; CloudFormation allows 500 in one stack" in str(raised.value)
+
+
+def test_the_limit_is_checked_once_per_stack(stack):
+    guard_resource_limit(stack)
+    guard_resource_limit(stack)
+    EndpointScaling(stack, "Scaling", endpoint_name="e", instance_type="ml.c5.xlarge")
+    assert len(stack.node.validate()) == 0
+    assert cdk.App.of(stack).synth().get_stack_by_name("TestStack").template["Resources"]
