@@ -1,0 +1,297 @@
+"""Synthesis cost of MultiModelEndpoint against the same template written with aws-cdk-lib L1 classes.
+
+Prints, for 1, 40 and 500 endpoints (500 over 10 stacks): the median time of building and
+synthesizing the app with the construct and with hand-written L1 code, run alternately in
+this process, and their ratio; the jsii calls each makes per endpoint; the peak memory; and
+the import time of ``MultiModelEndpoint`` over the aws-cdk-lib modules it uses.
+
+    .venv/bin/python benchmarks/synthesis_benchmark.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_applicationautoscaling as appscaling  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
+from aws_cdk import aws_sagemaker as sagemaker  # noqa: E402
+from jsii._kernel.providers.process import ProcessProvider  # noqa: E402
+
+from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset  # noqa: E402
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1"
+#: Requests to the jsii kernel that a construct's code causes (deletions excluded: GC decides them).
+COUNTED = ("create", "get", "set", "sget", "sset", "invoke", "sinvoke", "begin", "sbegin", "complete", "sync_complete")
+LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+LOG_GROUPS = f"arn:{cdk.Aws.PARTITION}:logs:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/*"
+
+
+class JsiiCalls:
+    """Counts the requests Python sends to the jsii kernel (object deletions excluded: GC decides them)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._originals: dict[str, Any] = {}
+
+    def __enter__(self) -> JsiiCalls:
+        for name in COUNTED:
+            original = getattr(ProcessProvider, name)
+            self._originals[name] = original
+
+            def counted(provider: ProcessProvider, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                self.count += 1
+                return _original(provider, *args, **kwargs)
+
+            setattr(ProcessProvider, name, counted)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self._originals.items():
+            setattr(ProcessProvider, name, original)
+
+
+def with_construct(stack: cdk.Stack, index: int) -> None:
+    """One endpoint with the package: CPU preset on ml.c5.xlarge."""
+    MultiModelEndpoint(
+        stack,
+        f"Mme{index}",
+        image_uri=IMAGE,
+        model_data_url=f"s3://model-bucket/tenant-{index}/",
+        instance_type="ml.c5.xlarge",
+        scaling=ScalingPreset.cpu(),
+    )
+
+
+def with_l1(stack: cdk.Stack, index: int) -> None:
+    """The same resources and properties, written with L1 classes only."""
+    scope = stack
+    prefix = f"Mme{index}"
+    arn = f"arn:{cdk.Aws.PARTITION}"
+    role = iam.CfnRole(
+        scope,
+        f"{prefix}ExecutionRole",
+        assume_role_policy_document={
+            "Statement": [
+                {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+            ],
+            "Version": "2012-10-17",
+        },
+        description="Serves the models of a SageMaker multi-model endpoint",
+        policies=[
+            iam.CfnRole.PolicyProperty(
+                policy_name="ServeModels",
+                policy_document={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadModelArchives",
+                            "Effect": "Allow",
+                            "Action": "s3:GetObject",
+                            "Resource": f"{arn}:s3:::model-bucket/tenant-{index}/*",
+                        },
+                        {
+                            "Sid": "ListModelArchives",
+                            "Effect": "Allow",
+                            "Action": "s3:ListBucket",
+                            "Resource": f"{arn}:s3:::model-bucket",
+                            "Condition": {"StringLike": {"s3:prefix": [f"tenant-{index}/*"]}},
+                        },
+                        {
+                            "Sid": "PullServingImage",
+                            "Effect": "Allow",
+                            "Action": [
+                                "ecr:BatchCheckLayerAvailability",
+                                "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer",
+                            ],
+                            "Resource": f"{arn}:ecr:us-east-1:123456789012:repository/serving",
+                        },
+                        {
+                            "Sid": "AuthenticateToEcr",
+                            "Effect": "Allow",
+                            "Action": "ecr:GetAuthorizationToken",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "WriteEndpointLogs",
+                            "Effect": "Allow",
+                            "Action": LOG_ACTIONS,
+                            "Resource": LOG_GROUPS,
+                        },
+                        {
+                            "Sid": "PutEndpointMetrics",
+                            "Effect": "Allow",
+                            "Action": "cloudwatch:PutMetricData",
+                            "Resource": "*",
+                            "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+                        },
+                    ],
+                },
+            )
+        ],
+    )
+    model = sagemaker.CfnModel(
+        scope,
+        f"{prefix}Model",
+        execution_role_arn=role.attr_arn,
+        primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+            image=IMAGE,
+            mode="MultiModel",
+            model_data_url=f"s3://model-bucket/tenant-{index}/",
+            multi_model_config=sagemaker.CfnModel.MultiModelConfigProperty(model_cache_setting="Enabled"),
+        ),
+    )
+    config = sagemaker.CfnEndpointConfig(
+        scope,
+        f"{prefix}EndpointConfig",
+        production_variants=[
+            sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name="AllTraffic",
+                model_name=model.attr_model_name,
+                instance_type="ml.c5.xlarge",
+                initial_instance_count=2,
+                initial_variant_weight=1,
+            )
+        ],
+    )
+    endpoint = sagemaker.CfnEndpoint(
+        scope,
+        f"{prefix}Endpoint",
+        endpoint_config_name=config.attr_endpoint_config_name,
+        retain_all_variant_properties=True,
+    )
+    name = endpoint.attr_endpoint_name
+    target = appscaling.CfnScalableTarget(
+        scope,
+        f"{prefix}ScalingTarget",
+        service_namespace="sagemaker",
+        scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+        resource_id=f"endpoint/{name}/variant/AllTraffic",
+        min_capacity=2,
+        max_capacity=4,
+        role_arn=f"{arn}:iam::{cdk.Aws.ACCOUNT_ID}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+    )
+    dimensions = [
+        appscaling.CfnScalingPolicy.MetricDimensionProperty(name="EndpointName", value=name),
+        appscaling.CfnScalingPolicy.MetricDimensionProperty(name="VariantName", value="AllTraffic"),
+    ]
+    for policy_id, configuration in (
+        (
+            "InvocationsPerInstance",
+            appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=70,
+                scale_in_cooldown=600,
+                scale_out_cooldown=300,
+                disable_scale_in=False,
+                predefined_metric_specification=appscaling.CfnScalingPolicy.PredefinedMetricSpecificationProperty(
+                    predefined_metric_type="SageMakerVariantInvocationsPerInstance"
+                ),
+            ),
+        ),
+        (
+            "CPUUtilization",
+            appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=200,
+                scale_in_cooldown=600,
+                scale_out_cooldown=300,
+                disable_scale_in=False,
+                customized_metric_specification=appscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
+                    metric_name="CPUUtilization",
+                    namespace="/aws/sagemaker/Endpoints",
+                    dimensions=dimensions,
+                    statistic="Average",
+                    unit="Percent",
+                ),
+            ),
+        ),
+    ):
+        appscaling.CfnScalingPolicy(
+            scope,
+            f"{prefix}Scaling{policy_id}",
+            policy_name=f"{prefix}{policy_id}",
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=target.ref,
+            target_tracking_scaling_policy_configuration=configuration,
+        )
+
+
+def build_app(add_endpoint: Callable[[cdk.Stack, int], None], endpoints: int, stacks: int) -> cdk.App:
+    app = cdk.App()
+    targets = [cdk.Stack(app, f"Stack{n}") for n in range(stacks)]
+    for index in range(endpoints):
+        add_endpoint(targets[index % stacks], index)
+    return app
+
+
+def timed(add_endpoint: Callable[[cdk.Stack, int], None], endpoints: int, stacks: int) -> float:
+    start = time.perf_counter()
+    build_app(add_endpoint, endpoints, stacks).synth()
+    return time.perf_counter() - start
+
+
+def calls_per_endpoint(add_endpoint: Callable[[cdk.Stack, int], None]) -> float:
+    """jsii calls of building ten endpoints in one stack, per endpoint (synthesis excluded)."""
+    app = cdk.App()
+    stack = cdk.Stack(app, "Counted")
+    add_endpoint(stack, 0)  # first-use costs (caches) outside the count
+    with JsiiCalls() as calls:
+        for index in range(1, 11):
+            add_endpoint(stack, index)
+    return calls.count / 10
+
+
+def import_overhead() -> float:
+    """Seconds ``from mme_scaling_constructs import MultiModelEndpoint`` adds to the CDK modules it uses."""
+    code = (
+        "import time, aws_cdk, constructs\n"
+        "from aws_cdk import aws_applicationautoscaling, aws_cloudwatch, aws_iam, aws_sagemaker\n"
+        "t = time.perf_counter()\n"
+        "from mme_scaling_constructs import MultiModelEndpoint\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="alternate runs per size (default 3)")
+    arguments = parser.parse_args()
+    timed(with_l1, 2, 1)  # warm up jsii and CDK's template validation
+    timed(with_construct, 2, 1)
+    print("endpoints  stacks  construct (s)  L1 (s)  ratio")
+    for endpoints, stacks in ((1, 1), (40, 1), (500, 10)):
+        ours, theirs = [], []
+        for _ in range(arguments.rounds):
+            ours.append(timed(with_construct, endpoints, stacks))
+            theirs.append(timed(with_l1, endpoints, stacks))
+        mine, baseline = statistics.median(ours), statistics.median(theirs)
+        print(f"{endpoints:9d}  {stacks:6d}  {mine:13.3f}  {baseline:6.3f}  {mine / baseline:5.2f}x")
+    ours_calls, l1_calls = calls_per_endpoint(with_construct), calls_per_endpoint(with_l1)
+    print(f"jsii calls per endpoint: construct {ours_calls:.0f}, L1 {l1_calls:.0f} ({ours_calls / l1_calls:.2f}x)")
+    tracemalloc.start()
+    build_app(with_construct, 500, 10).synth()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"peak Python memory, 500 endpoints: {peak / 2**20:.1f} MiB")
+    print(f"import overhead of MultiModelEndpoint over its CDK modules: {import_overhead() * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
