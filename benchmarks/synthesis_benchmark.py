@@ -18,7 +18,6 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,39 +26,13 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk import aws_applicationautoscaling as appscaling  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_sagemaker as sagemaker  # noqa: E402
-from jsii._kernel.providers.process import ProcessProvider  # noqa: E402
 
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset  # noqa: E402
+from mme_scaling_constructs.testing.jsii_calls import JsiiCalls  # noqa: E402
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1"
-#: Requests to the jsii kernel that a construct's code causes (deletions excluded: GC decides them).
-COUNTED = ("create", "get", "set", "sget", "sset", "invoke", "sinvoke", "begin", "sbegin", "complete", "sync_complete")
 LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
 LOG_GROUPS = f"arn:{cdk.Aws.PARTITION}:logs:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/*"
-
-
-class JsiiCalls:
-    """Counts the requests Python sends to the jsii kernel (object deletions excluded: GC decides them)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._originals: dict[str, Any] = {}
-
-    def __enter__(self) -> JsiiCalls:
-        for name in COUNTED:
-            original = getattr(ProcessProvider, name)
-            self._originals[name] = original
-
-            def counted(provider: ProcessProvider, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                self.count += 1
-                return _original(provider, *args, **kwargs)
-
-            setattr(ProcessProvider, name, counted)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for name, original in self._originals.items():
-            setattr(ProcessProvider, name, original)
 
 
 def with_construct(stack: cdk.Stack, index: int) -> None:

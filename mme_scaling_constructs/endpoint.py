@@ -34,7 +34,7 @@ from mme_scaling_constructs.execution_role import (
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
 from mme_scaling_constructs.resource_limit import guard_resource_limit
-from mme_scaling_constructs.scaling import EndpointScaling, resolve_instance_type, scaling_problems
+from mme_scaling_constructs.scaling import EndpointScaling, environment_of, resolve_instance_type, scaling_problems
 from mme_scaling_constructs.validation import (
     MIN_CAPACITY_RULE,
     check_bool,
@@ -119,7 +119,8 @@ class MultiModelEndpoint(Construct):
             auto_scaling=auto_scaling,
         )
         super().__init__(scope, construct_id)
-        guard_resource_limit(self)
+        stack = Stack.of(scope)
+        guard_resource_limit(stack)
         instance = resolve_instance_type(instance_type)
         instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None
@@ -127,7 +128,7 @@ class MultiModelEndpoint(Construct):
         if initial_count is None:
             initial_count = DEFAULT_MIN_CAPACITY if preset is None else preset.min_capacity
         self._warn_about_tokens(image_uri=image_uri, model_data_url=model_data_url)
-        self._warn_about_region(image_uri)
+        self._warn_about_region(image_uri, environment_of(stack)[1])
 
         statements = model_access_statements(image_uri=image_uri, model_data_url=model_data_url)
         role_is_given = role is not None
@@ -247,23 +248,21 @@ class MultiModelEndpoint(Construct):
         )
 
     def _warn_about_tokens(self, *, image_uri: str, model_data_url: str) -> None:
-        annotations = Annotations.of(self)
         if is_token(image_uri):
-            annotations.add_warning_v2(
+            Annotations.of(self).add_warning_v2(
                 f"{WARNING_PREFIX}:imageUriToken",
                 "image_uri is a token: image pulls are allowed from every ECR repository of this stack's "
                 "account and region. Pass a literal URI to scope them to one repository.",
             )
         if is_token(model_data_url) and ModelLocation.parse(model_data_url) is None:
-            annotations.add_warning_v2(
+            Annotations.of(self).add_warning_v2(
                 f"{WARNING_PREFIX}:modelDataUrlToken",
                 "model_data_url is a token: listing is allowed on the whole bucket. Pass "
                 "s3://<bucket>/<literal prefix>/ (the bucket may be a token) to scope it to the prefix.",
             )
 
-    def _warn_about_region(self, image_uri: str) -> None:
+    def _warn_about_region(self, image_uri: str, region: str) -> None:
         image = None if is_token(image_uri) else EcrImage.parse(image_uri)
-        region = Stack.of(self).region
         if image is not None and not is_token(region) and image.region != region:
             Annotations.of(self).add_warning_v2(
                 f"{WARNING_PREFIX}:imageRegion",

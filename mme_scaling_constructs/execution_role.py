@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-r
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -59,7 +60,7 @@ class EcrImage:
     @property
     def repository_arn(self) -> str:
         """The repository ARN, in the stack's partition."""
-        return f"arn:{Aws.PARTITION}:ecr:{self.region}:{self.account}:repository/{self.repository}"
+        return f"arn:{_pseudo().partition}:ecr:{self.region}:{self.account}:repository/{self.repository}"
 
 
 #: ``s3://<token>/<prefix>/``: a bucket from the app (``bucket.bucket_name``) under a literal prefix.
@@ -120,7 +121,7 @@ def model_access_statements(*, image_uri: str, model_data_url: str) -> list[iam.
             sid="WriteEndpointLogs",
             actions=_LOG_ACTIONS,
             resources=[
-                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*"
+                f"arn:{_pseudo().partition}:logs:{_pseudo().region}:{_pseudo().account}:log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*"
             ],
         ),
         iam.PolicyStatement(
@@ -141,12 +142,12 @@ def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
             iam.PolicyStatement(
                 sid="ReadModelArchives",
                 actions=["s3:GetObject"],
-                resources=[Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", bucket_and_prefix, "*"])],
+                resources=[Fn.join("", [f"arn:{_pseudo().partition}:s3:::", bucket_and_prefix, "*"])],
             ),
             iam.PolicyStatement(
                 sid="ListModelArchives",
                 actions=["s3:ListBucket"],
-                resources=[Fn.join("", [f"arn:{Aws.PARTITION}:s3:::", bucket])],
+                resources=[Fn.join("", [f"arn:{_pseudo().partition}:s3:::", bucket])],
             ),
         ]
     bucket, prefix = location.bucket, location.policy_prefix
@@ -154,20 +155,33 @@ def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
         iam.PolicyStatement(
             sid="ReadModelArchives",
             actions=["s3:GetObject"],
-            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}/{prefix}*"],
+            resources=[f"arn:{_pseudo().partition}:s3:::{bucket}/{prefix}*"],
         ),
         iam.PolicyStatement(
             sid="ListModelArchives",
             actions=["s3:ListBucket"],
-            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket}"],
+            resources=[f"arn:{_pseudo().partition}:s3:::{bucket}"],
             conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
         ),
     ]
 
 
+@dataclass(frozen=True)
+class _Pseudo:
+    partition: str
+    region: str
+    account: str
+
+
+@functools.cache
+def _pseudo() -> _Pseudo:
+    """CDK's pseudo-parameter tokens, read from jsii once per process (they never change)."""
+    return _Pseudo(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
+
+
 def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
     if is_token(image_uri):
-        repository_arn = f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:{Aws.ACCOUNT_ID}:repository/*"
+        repository_arn = f"arn:{_pseudo().partition}:ecr:{_pseudo().region}:{_pseudo().account}:repository/*"
     else:
         image = EcrImage.parse(image_uri)
         assert image is not None, "validated by the construct"

@@ -11,7 +11,7 @@ from typing import Final
 
 import jsii
 from aws_cdk import CfnResource, Stack
-from constructs import IConstruct, IValidation
+from constructs import IValidation
 
 from mme_scaling_constructs.stack_assignment import MAX_RESOURCES_PER_STACK
 
@@ -19,12 +19,11 @@ from mme_scaling_constructs.stack_assignment import MAX_RESOURCES_PER_STACK
 _GUARDED: Final[weakref.WeakSet[Stack]] = weakref.WeakSet()
 
 
-def guard_resource_limit(scope: IConstruct) -> None:
-    """Make synthesis fail, with a clear message, if the stack of ``scope`` exceeds 500 resources.
+def guard_resource_limit(stack: Stack) -> None:
+    """Make synthesis fail, with a clear message, if ``stack`` exceeds 500 resources.
 
     Added once per stack, whatever the number of constructs that ask.
     """
-    stack = Stack.of(scope)
     if stack in _GUARDED:
         return
     _GUARDED.add(stack)

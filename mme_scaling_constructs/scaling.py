@@ -90,10 +90,13 @@ class EndpointScaling(Construct):
             )
         )
         problems.raise_if_any()
-        target_key = _claim_variant(scope, endpoint_name, variant_name)
+        stack = Stack.of(scope)
+        root = scope.node.root
+        target_key = _claim_variant(stack, root, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
-        guard_resource_limit(self)
-        _TARGETS_BY_ROOT.setdefault(self.node.root, {})[target_key] = self.node.path
+        guard_resource_limit(stack)
+        node = self.node
+        _TARGETS_BY_ROOT.setdefault(root, {})[target_key] = node.path
 
         instance = resolve_instance_type(instance_type)
         #: The preset in force.
@@ -110,8 +113,8 @@ class EndpointScaling(Construct):
         self._warn_about_risky_choices(instance)
         catalogued = lookup(instance_name) if isinstance(instance_type, InstanceSpec) else None
         if catalogued is not None and catalogued != instance_type:
-            Annotations.of(self).add_warning_v2(
-                f"{WARNING_PREFIX}:instanceSpecDiffersFromCatalogue",
+            self._warn(
+                "instanceSpecDiffersFromCatalogue",
                 f"The InstanceSpec given for {instance_name} differs from the catalogue's {catalogued}: "
                 "the given one is used.",
             )
@@ -125,8 +128,10 @@ class EndpointScaling(Construct):
             resource_id=f"endpoint/{endpoint_name}/variant/{variant_name}",
             min_capacity=self.preset.min_capacity,
             max_capacity=self.preset.max_capacity,
-            role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(self), mutable=False),
+            role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(stack), mutable=False),
         )
+        self._policy_name_prefix = Names.unique_id(self)
+        self._scalable_target_id = self.scalable_target.scalable_target_id
         if not is_token(endpoint_name):
             Aspects.of(self).add(_DependOnNamedEndpoint(self.scalable_target, endpoint_name))
         context = ScalingContext(
@@ -165,9 +170,11 @@ class EndpointScaling(Construct):
         return appscaling.CfnScalingPolicy(
             self,
             spec.construct_id,
-            policy_name=f"{Names.unique_id(self)}{spec.construct_id}" if spec.policy_name is None else spec.policy_name,
+            policy_name=f"{self._policy_name_prefix}{spec.construct_id}"
+            if spec.policy_name is None
+            else spec.policy_name,
             policy_type=TARGET_TRACKING_POLICY_TYPE,
-            scaling_target_id=self.scalable_target.scalable_target_id,
+            scaling_target_id=self._scalable_target_id,
             target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
                 target_value=spec.emitted_target(context),
                 scale_in_cooldown=cooldown_seconds(scale_in),
@@ -177,24 +184,25 @@ class EndpointScaling(Construct):
             ),
         )
 
+    def _warn(self, warning_id: str, message: str) -> None:
+        Annotations.of(self).add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", message)
+
     def _warn_about_policies(self, context: ScalingContext) -> None:
-        annotations = Annotations.of(self)
         for policy in self.preset.policies:
             advise = getattr(policy, "context_advisories", None)
             for warning_id, message in [] if advise is None else advise(context):
-                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{policy.construct_id}: {message}")
+                self._warn(warning_id, f"{policy.construct_id}: {message}")
 
     def _warn_about_risky_choices(self, instance: InstanceSpec | None) -> None:
-        annotations = Annotations.of(self)
         advised = [(p.construct_id, p.advisories()) for p in self.preset.policies] + [
             (p.construct_id, as_metric_spec(p.metric).advisories()) for p in self.preset.step_policies
         ]
         for construct_id, advisories in advised:
             for warning_id, message in advisories:
-                annotations.add_warning_v2(f"{WARNING_PREFIX}:{warning_id}", f"{construct_id}: {message}")
+                self._warn(warning_id, f"{construct_id}: {message}")
         if self.preset.policies and self.preset.step_policies:
-            annotations.add_warning_v2(
-                f"{WARNING_PREFIX}:stepAndTargetTracking",
+            self._warn(
+                "stepAndTargetTracking",
                 "The preset mixes step scaling and target tracking on one target, which AWS advises against: "
                 "the policies can fight and make capacity flap.",
             )
@@ -203,31 +211,31 @@ class EndpointScaling(Construct):
             and not self.preset.step_policies
             and all(policy.disable_scale_in for policy in self.preset.policies)
         ):
-            annotations.add_warning_v2(
-                f"{WARNING_PREFIX}:scaleInDisabled",
+            self._warn(
+                "scaleInDisabled",
                 "Every policy disables scale-in: capacity only falls back through scheduled actions or by hand.",
             )
         if self.preset.min_capacity == 1:
-            annotations.add_warning_v2(
-                f"{WARNING_PREFIX}:minCapacityOne",
+            self._warn(
+                "minCapacityOne",
                 "min_capacity is 1: a single instance gives no redundancy across Availability Zones; "
                 "use 2 or more for production endpoints.",
             )
         if instance is not None and instance.is_gpu and self.preset.device is Device.CPU:
-            annotations.add_warning_v2(
-                f"{WARNING_PREFIX}:cpuPresetOnGpuInstance",
+            self._warn(
+                "cpuPresetOnGpuInstance",
                 f"{instance.instance_type} has a GPU but the preset is the CPU one: GPU utilization is not "
                 "tracked; use ScalingPreset.gpu().",
             )
 
 
-def service_linked_role_arn(scope: Construct) -> str:
-    """ARN of ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` in the scope's account.
+def service_linked_role_arn(stack: Stack) -> str:
+    """ARN of ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` in the stack's account.
 
     Partition- and account-aware; IAM ARNs have no region. CloudFormation creates the role on
     first use when this ARN is the scalable target's ``RoleARN``.
     """
-    return Stack.of(scope).format_arn(
+    return stack.format_arn(
         service="iam",
         region="",
         resource="role",
@@ -338,18 +346,17 @@ def _check_instance_type(problems: Problems, instance_type: Any, *, scaled: bool
 _TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], str]]] = weakref.WeakKeyDictionary()
 
 
-def _claim_variant(scope: Construct, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
+def _claim_variant(stack: Stack, root: IConstruct, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
     """The key of the scaled variant; raise if the app already scales it.
 
     Names compare where they can: literal names, or the same token (the same endpoint's
     attribute). Stacks of one concrete account and region share scalable targets; an
     environment-agnostic stack is compared with itself only.
     """
-    stack = Stack.of(scope)
-    account, region = stack.account, stack.region
+    account, region = environment_of(stack)
     where = stack.node.path if is_token(account) or is_token(region) else f"{account}/{region}"
     key = (where, endpoint_name, variant_name)
-    existing = _TARGETS_BY_ROOT.get(scope.node.root, {}).get(key)
+    existing = _TARGETS_BY_ROOT.get(root, {}).get(key)
     if existing is not None:
         problems = Problems("EndpointScaling")
         problems.add(
@@ -360,6 +367,17 @@ def _claim_variant(scope: Construct, endpoint_name: str, variant_name: str) -> t
         )
         problems.raise_if_any()
     return key
+
+
+#: Account and region of each stack: fixed when the stack is made.
+_ENVIRONMENTS: Final[weakref.WeakKeyDictionary[Stack, tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def environment_of(stack: Stack) -> tuple[str, str]:
+    """The stack's account and region (tokens for an environment-agnostic stack), read once per stack."""
+    if stack not in _ENVIRONMENTS:
+        _ENVIRONMENTS[stack] = (stack.account, stack.region)
+    return _ENVIRONMENTS[stack]
 
 
 @jsii.implements(IAspect)

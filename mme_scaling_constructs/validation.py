@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import weakref
 from typing import Any, Final
 
 from aws_cdk import Duration, Token
@@ -222,18 +223,16 @@ def check_cooldown(problems: Problems, parameter: str, cooldown: Any) -> bool:
     if not isinstance(cooldown, Duration):
         problems.add(parameter, cooldown, "an aws_cdk.Duration of whole seconds")
         return False
-    if cooldown.is_unresolved():
-        try:
-            cooldown.to_seconds()
-        except RuntimeError:
-            problems.add(
-                parameter,
-                cooldown.to_string(),
-                "Duration.seconds(<token>): a token cannot be converted from other units",
-            )
-            return False
+    seconds = _seconds_of(cooldown)
+    if seconds is None:
+        problems.add(
+            parameter,
+            cooldown.to_string(),
+            "Duration.seconds(<token>): a token cannot be converted from other units",
+        )
+        return False
+    if is_token(seconds):
         return True
-    seconds = cooldown.to_milliseconds() / 1000
     if seconds != int(seconds) or not 0 <= seconds <= MAX_INT32:
         problems.add(
             parameter,
@@ -246,8 +245,31 @@ def check_cooldown(problems: Problems, parameter: str, cooldown: Any) -> bool:
 
 def cooldown_seconds(cooldown: Duration) -> float:
     """``cooldown`` in seconds for a template: an ``int``, or a number token kept intact."""
-    seconds = cooldown.to_seconds()
+    seconds = _seconds_of(cooldown)
+    assert seconds is not None, "checked by check_cooldown"
     return seconds if is_token(seconds) else int(seconds)
+
+
+#: Seconds of each Duration seen (None: a token in another unit). Durations are immutable, and
+#: jsii hands back the same Python object for the same Duration, so presets' shared cooldowns
+#: cross into jsii once per process.
+_SECONDS: Final[weakref.WeakKeyDictionary[Duration, float | None]] = weakref.WeakKeyDictionary()
+
+
+def _seconds_of(duration: Duration) -> float | None:
+    """The seconds of ``duration`` (a number token when it is one), or None if CDK cannot convert it."""
+    if duration in _SECONDS:
+        return _SECONDS[duration]
+    seconds: float | None
+    if duration.is_unresolved():
+        try:
+            seconds = duration.to_seconds()
+        except RuntimeError:
+            seconds = None
+    else:
+        seconds = duration.to_milliseconds() / 1000
+    _SECONDS[duration] = seconds
+    return seconds
 
 
 def check_construct_name(problems: Problems, parameter: str, value: Any) -> None:

@@ -1,0 +1,40 @@
+"""The construct's jsii calls per endpoint: the deterministic measure of its synthesis cost."""
+
+import aws_cdk as cdk
+from aws_cdk import Duration
+
+from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
+from mme_scaling_constructs.testing.jsii_calls import JsiiCalls
+from tests.conftest import CPU_IMAGE
+
+#: Calls per endpoint today (hand-written L1 code of the same template makes 15); lower it as
+#: the construct gets cheaper, never raise it without a reason.
+CALLS_PER_ENDPOINT = 37
+
+
+def add_endpoint(stack, index):
+    MultiModelEndpoint(
+        stack,
+        f"Mme{index}",
+        image_uri=CPU_IMAGE,
+        model_data_url=f"s3://model-bucket/tenant-{index}/",
+        instance_type="ml.c5.xlarge",
+        scaling=ScalingPreset.cpu(),
+    )
+
+
+def test_calls_per_endpoint_stay_within_budget():
+    stack = cdk.Stack(cdk.App(), "Counted")
+    add_endpoint(stack, 0)  # first use fills the caches
+    with JsiiCalls() as calls:
+        for index in range(1, 6):
+            add_endpoint(stack, index)
+    assert calls.count / 5 <= CALLS_PER_ENDPOINT
+
+
+def test_the_counter_counts_and_restores():
+    with JsiiCalls() as calls:
+        Duration.seconds(5).to_seconds()
+    assert calls.count == 2  # create the Duration, call toSeconds
+    Duration.seconds(5).to_seconds()
+    assert calls.count == 2
