@@ -31,6 +31,9 @@ if TYPE_CHECKING:
         MetricSpec,
         UtilizationMetric,
     )
+    from mme_scaling_constructs.observability.alarms import AlarmKind, ScalingAlarms
+    from mme_scaling_constructs.observability.dashboard import ScalingDashboard
+    from mme_scaling_constructs.observability.metrics import VariantMetrics
     from mme_scaling_constructs.policies import (
         CustomMetricPolicy,
         HighResolutionConcurrencyPolicy,
@@ -43,8 +46,8 @@ if TYPE_CHECKING:
     from mme_scaling_constructs.policy_json import load_policy
     from mme_scaling_constructs.presets import Device, ScalingPreset
     from mme_scaling_constructs.scaling import EndpointScaling
-    from mme_scaling_constructs.stack_assignment import StackAssignment
     from mme_scaling_constructs.schedules import ScheduledScaling, SuspendedState
+    from mme_scaling_constructs.stack_assignment import StackAssignment
     from mme_scaling_constructs.step_scaling import AdjustmentType, ScalingStep, StepScalingSpec
 
 _MODULE_OF = {
@@ -57,6 +60,10 @@ _MODULE_OF = {
     "InstanceSpec": "instance_catalogue",
     "MmeSupport": "instance_catalogue",
     "invocations_target": "load_test",
+    "AlarmKind": "observability.alarms",
+    "ScalingAlarms": "observability.alarms",
+    "ScalingDashboard": "observability.dashboard",
+    "VariantMetrics": "observability.metrics",
     "CPU_UTILIZATION": "metrics",
     "DISK_UTILIZATION": "metrics",
     "GPU_MEMORY_UTILIZATION": "metrics",
@@ -92,6 +99,7 @@ __all__ = [
     "MEMORY_UTILIZATION",
     "MME_GPU_INSTANCE_TYPES",
     "AdjustmentType",
+    "AlarmKind",
     "ConfigurationError",
     "CustomMetricPolicy",
     "Device",
@@ -104,6 +112,8 @@ __all__ = [
     "MmeSupport",
     "MultiModelEndpoint",
     "Problem",
+    "ScalingAlarms",
+    "ScalingDashboard",
     "ScalingPreset",
     "ScalingStep",
     "ScalingWarning",
@@ -115,6 +125,7 @@ __all__ = [
     "TargetTrackingSpec",
     "UtilizationMetric",
     "UtilizationPolicy",
+    "VariantMetrics",
     "invocations_target",
     "load_policy",
 ]

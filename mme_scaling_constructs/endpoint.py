@@ -32,6 +32,7 @@ from mme_scaling_constructs.execution_role import (
     model_access_statements,
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
+from mme_scaling_constructs.observability.metrics import VariantMetrics, metric_period
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
 from mme_scaling_constructs.resource_limit import guard_resource_limit
 from mme_scaling_constructs.scaling import EndpointScaling, environment_of, resolve_instance_type, scaling_problems
@@ -47,11 +48,9 @@ from mme_scaling_constructs.validation import (
 #: Container environment variable names. https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
 ENVIRONMENT_KEY_PATTERN: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}")
 ENVIRONMENT_MAX_ENTRIES: Final = 100
-#: MME metrics are published at one-minute granularity.
-METRIC_PERIOD: Final = Duration.minutes(1)
 
 
-class MultiModelEndpoint(Construct):
+class MultiModelEndpoint(Construct, VariantMetrics):
     """A SageMaker multi-model endpoint (MME) over an S3 prefix, auto scaled.
 
     Synthesizes an ``AWS::SageMaker::Model`` in ``MultiModel`` mode, an
@@ -225,7 +224,7 @@ class MultiModelEndpoint(Construct):
         *,
         namespace: str = INVOCATION_NAMESPACE,
         statistic: str = DEFAULT_STATISTIC,
-        period: Duration = METRIC_PERIOD,
+        period: Duration | None = None,
     ) -> cloudwatch.Metric:
         """A CloudWatch metric of the variant, for alarms and dashboards.
 
@@ -244,7 +243,7 @@ class MultiModelEndpoint(Construct):
             metric_name=metric_name,
             dimensions_map={ENDPOINT_NAME_DIMENSION: self.endpoint_name, VARIANT_NAME_DIMENSION: self.variant_name},
             statistic=statistic,
-            period=period,
+            period=metric_period() if period is None else period,
         )
 
     def _warn_about_tokens(self, *, image_uri: str, model_data_url: str) -> None:

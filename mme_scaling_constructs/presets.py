@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -48,10 +49,19 @@ DEFAULT_MIN_CAPACITY: Final = 2
 DEFAULT_MAX_CAPACITY: Final = 4
 #: Default target utilization per vCPU or per GPU, in percent.
 DEFAULT_UTILIZATION_PERCENT: Final = 50.0
-#: Default scale-in cooldown: the AWS MME page's example (10 minutes).
-DEFAULT_SCALE_IN_COOLDOWN: Final = Duration.minutes(10)
-#: Default scale-out cooldown: the AWS MME page's example (5 minutes).
-DEFAULT_SCALE_OUT_COOLDOWN: Final = Duration.minutes(5)
+#: Default scale-in cooldown in seconds: the AWS MME page's example (10 minutes).
+DEFAULT_SCALE_IN_COOLDOWN_SECONDS: Final = 600
+#: Default scale-out cooldown in seconds: the AWS MME page's example (5 minutes).
+DEFAULT_SCALE_OUT_COOLDOWN_SECONDS: Final = 300
+
+
+@functools.cache
+def default_cooldown(seconds: int) -> Duration:
+    """The default cooldown of ``seconds``, one ``Duration`` per process, made on first use.
+
+    Made lazily so that importing the package starts no jsii process.
+    """
+    return Duration.seconds(seconds)
 
 
 class Device(enum.Enum):
@@ -66,7 +76,11 @@ _PRESET_ARGUMENTS: Final = {
     Device.CPU: ("min_capacity", "max_capacity", "invocations_per_instance", "cpu_utilization_percent"),
     Device.GPU: ("min_capacity", "max_capacity", "invocations_per_instance", "gpu_utilization_percent"),
 }
-_COOLDOWN_ARGUMENTS: Final = ("scale_in_cooldown", "scale_out_cooldown")
+_COOLDOWN_DEFAULTS: Final = {
+    "scale_in_cooldown": DEFAULT_SCALE_IN_COOLDOWN_SECONDS,
+    "scale_out_cooldown": DEFAULT_SCALE_OUT_COOLDOWN_SECONDS,
+}
+_COOLDOWN_ARGUMENTS: Final = tuple(_COOLDOWN_DEFAULTS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,13 +111,16 @@ class ScalingPreset:
     policies: tuple[TargetTrackingSpec, ...]
     min_capacity: int = DEFAULT_MIN_CAPACITY
     max_capacity: int = DEFAULT_MAX_CAPACITY
-    scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN
-    scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN
+    scale_in_cooldown: Duration | None = None
+    scale_out_cooldown: Duration | None = None
     step_policies: tuple[StepScalingSpec, ...] = ()
     schedules: tuple[ScheduledScaling, ...] = ()
     suspended_state: SuspendedState | None = None
 
     def __post_init__(self) -> None:
+        for parameter, seconds in _COOLDOWN_DEFAULTS.items():
+            if getattr(self, parameter) is None:
+                object.__setattr__(self, parameter, default_cooldown(seconds))
         problems = Problems("ScalingPreset")
         if self.device is not None:
             check_instance_of(problems, "device", self.device, Device, "Device.CPU, Device.GPU or None")
@@ -120,7 +137,7 @@ class ScalingPreset:
             )
         check_capacities(problems, self.min_capacity, self.max_capacity)
         for parameter in _COOLDOWN_ARGUMENTS:
-            _check_required_cooldown(problems, parameter, getattr(self, parameter))
+            check_cooldown(problems, parameter, getattr(self, parameter))
         if members_ok:
             _check_policies(problems, self)
         problems.raise_if_any()
@@ -173,8 +190,8 @@ class ScalingPreset:
         max_capacity: int = DEFAULT_MAX_CAPACITY,
         invocations_per_instance: float = DEFAULT_INVOCATIONS_PER_INSTANCE,
         cpu_utilization_percent: float = DEFAULT_UTILIZATION_PERCENT,
-        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
-        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
     ) -> ScalingPreset:
         """The preset for CPU instances.
 
@@ -206,8 +223,8 @@ class ScalingPreset:
         max_capacity: int = DEFAULT_MAX_CAPACITY,
         invocations_per_instance: float = DEFAULT_INVOCATIONS_PER_INSTANCE,
         gpu_utilization_percent: float = DEFAULT_UTILIZATION_PERCENT,
-        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
-        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
     ) -> ScalingPreset:
         """The preset for single-GPU instances.
 
@@ -274,8 +291,8 @@ class ScalingPreset:
         device: Device | None = None,
         min_capacity: int = DEFAULT_MIN_CAPACITY,
         max_capacity: int = DEFAULT_MAX_CAPACITY,
-        scale_in_cooldown: Duration = DEFAULT_SCALE_IN_COOLDOWN,
-        scale_out_cooldown: Duration = DEFAULT_SCALE_OUT_COOLDOWN,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
         schedules: tuple[ScheduledScaling, ...] = (),
         suspended_state: SuspendedState | None = None,
     ) -> ScalingPreset:
@@ -315,14 +332,14 @@ class ScalingPreset:
         min_capacity: int,
         max_capacity: int,
         invocations_per_instance: float,
-        scale_in_cooldown: Duration,
-        scale_out_cooldown: Duration,
+        scale_in_cooldown: Duration | None,
+        scale_out_cooldown: Duration | None,
     ) -> ScalingPreset:
         parameter, metric, percent = utilization
         problems = Problems(subject)
         check_capacities(problems, min_capacity, max_capacity)
-        _check_required_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
-        _check_required_cooldown(problems, "scale_out_cooldown", scale_out_cooldown)
+        check_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
+        check_cooldown(problems, "scale_out_cooldown", scale_out_cooldown)
         check_target_value(
             problems, "invocations_per_instance", invocations_per_instance, "invocations per instance per minute"
         )
@@ -385,13 +402,6 @@ def _check_policies(problems: Problems, preset: ScalingPreset) -> None:
                 parameter=f"schedules[{index}]",
             )
         )
-
-
-def _check_required_cooldown(problems: Problems, parameter: str, cooldown: Any) -> None:
-    if cooldown is None:
-        problems.add(parameter, None, "an aws_cdk.Duration of whole seconds")
-    else:
-        check_cooldown(problems, parameter, cooldown)
 
 
 def _is_target_tracking_spec(value: object) -> bool:

@@ -29,6 +29,7 @@ from mme_scaling_constructs.instance_catalogue import (
     lookup,
 )
 from mme_scaling_constructs.metrics import as_metric_spec
+from mme_scaling_constructs.observability.metrics import VariantMetrics
 from mme_scaling_constructs.policies import ScalingContext, TargetTrackingSpec
 from mme_scaling_constructs.presets import Device, ScalingPreset
 from mme_scaling_constructs.resource_limit import guard_resource_limit
@@ -41,7 +42,7 @@ from mme_scaling_constructs.validation import (
 )
 
 
-class EndpointScaling(Construct):
+class EndpointScaling(Construct, VariantMetrics):
     """Auto scaling for a variant of a SageMaker multi-model endpoint made elsewhere.
 
     Creates an ``AWS::ApplicationAutoScaling::ScalableTarget`` on

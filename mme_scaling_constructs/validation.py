@@ -243,8 +243,9 @@ def check_cooldown(problems: Problems, parameter: str, cooldown: Any) -> bool:
     return True
 
 
-def cooldown_seconds(cooldown: Duration) -> float:
+def cooldown_seconds(cooldown: Duration | None) -> float:
     """``cooldown`` in seconds for a template: an ``int``, or a number token kept intact."""
+    assert cooldown is not None, "a preset always holds its cooldowns"
     seconds = _seconds_of(cooldown)
     assert seconds is not None, "checked by check_cooldown"
     return seconds if is_token(seconds) else int(seconds)

@@ -365,10 +365,6 @@ def test_step_layouts_cdk_cannot_render_are_refused(steps, problem):
             "instance_type: got None; allowed: an ml.* instance type name or an InstanceSpec",
         ),
         (
-            lambda: ScalingPreset.cpu(scale_in_cooldown=None),
-            "scale_in_cooldown: got None; allowed: an aws_cdk.Duration of whole seconds",
-        ),
-        (
             lambda: ScalingPreset.cpu(scale_in_cooldown=600),
             "scale_in_cooldown: got 600; allowed: an aws_cdk.Duration of whole seconds",
         ),
@@ -424,6 +420,12 @@ def test_python_recognizes_tokens_as_cdk_does(stack):
     values = [number, string, f"s3://{string}/x/", [string], cdk.Aws.REGION, 1.5, -1.8e289, "plain", 3, None]
     values += ["${Token[x/y", "${Token[]}", "#{Token[TOKEN.1]}", ["#{Token[TOKEN.1]}"], "${Token[TOKEN.1]}"]
     assert [is_token(v) for v in values] == [cdk.Token.is_unresolved(v) for v in values]
+
+
+def test_cooldowns_default_without_a_jsii_call_at_import():
+    preset = ScalingPreset.cpu(scale_in_cooldown=None)
+    assert preset.scale_in_cooldown.to_seconds() == 600
+    assert preset.scale_out_cooldown is ScalingPreset.gpu().scale_out_cooldown
 
 
 def test_an_instance_spec_that_contradicts_the_catalogue_warns(stack, warnings_of):
