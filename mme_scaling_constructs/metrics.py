@@ -26,7 +26,7 @@ from mme_scaling_constructs.constants import (
 )
 from mme_scaling_constructs.errors import ConfigurationError, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
-from mme_scaling_constructs.validation import check_string, is_token
+from mme_scaling_constructs.validation import TEXT_PATTERN, TEXT_RULE, check_string, is_token
 
 #: Statistics target tracking accepts; percentiles are not among them.
 #: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_CustomizedMetricSpecification.html
@@ -79,7 +79,7 @@ DISK_UTILIZATION: Final = UtilizationMetric(metric_name="DiskUtilization", devic
 #: starting with ``:``), at most 30 dimensions, dimension values of 1 to 1024 characters.
 #: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html
 METRIC_NAME_MAX_LENGTH: Final = 255
-NAMESPACE_PATTERN: Final = re.compile(r"[^:].*", re.DOTALL)
+NAMESPACE_PATTERN: Final = re.compile(rf"(?!:){TEXT_PATTERN.pattern}")
 MAX_DIMENSIONS: Final = 30
 DIMENSION_VALUE_MAX_LENGTH: Final = 1024
 #: Dimensions that always name the scaled variant.
@@ -120,8 +120,9 @@ class MetricSpec:
             problems,
             "metric_name",
             self.metric_name,
+            pattern=TEXT_PATTERN,
             max_length=METRIC_NAME_MAX_LENGTH,
-            rule=f"a CloudWatch metric name of 1 to {METRIC_NAME_MAX_LENGTH} characters",
+            rule=f"a CloudWatch metric name of 1 to {METRIC_NAME_MAX_LENGTH} characters ({TEXT_RULE})",
         )
         check_string(
             problems,
@@ -129,7 +130,8 @@ class MetricSpec:
             self.namespace,
             pattern=NAMESPACE_PATTERN,
             max_length=METRIC_NAME_MAX_LENGTH,
-            rule=f"a CloudWatch namespace of 1 to {METRIC_NAME_MAX_LENGTH} characters, not starting with ':'",
+            rule=f"a CloudWatch namespace of 1 to {METRIC_NAME_MAX_LENGTH} characters, not starting with ':' "
+            f"({TEXT_RULE})",
         )
         if not is_token(self.statistic) and self.statistic not in TARGET_TRACKING_STATISTICS:
             problems.add(
@@ -215,15 +217,17 @@ def _check_dimensions(problems: Problems, dimensions: Any) -> dict[str, str]:
             problems,
             "dimensions",
             name,
+            pattern=TEXT_PATTERN,
             max_length=METRIC_NAME_MAX_LENGTH,
-            rule=f"dimension names of 1 to {METRIC_NAME_MAX_LENGTH} characters",
+            rule=f"dimension names of 1 to {METRIC_NAME_MAX_LENGTH} characters ({TEXT_RULE})",
         )
         check_string(
             problems,
             f"dimensions[{name!r}]",
             value,
+            pattern=TEXT_PATTERN,
             max_length=DIMENSION_VALUE_MAX_LENGTH,
-            rule=f"a dimension value of 1 to {DIMENSION_VALUE_MAX_LENGTH} characters",
+            rule=f"a dimension value of 1 to {DIMENSION_VALUE_MAX_LENGTH} characters ({TEXT_RULE})",
         )
     return dict(dimensions)
 

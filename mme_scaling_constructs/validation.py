@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from aws_cdk import Duration, Token
 
+from mme_scaling_constructs.constants import MAX_TARGET_VALUE, MIN_TARGET_VALUE, TARGET_VALUE_RULE
 from mme_scaling_constructs.errors import Problems
 
 #: Endpoint, endpoint config and variant names: letters, digits and hyphens, at most 63.
@@ -33,16 +34,18 @@ SAGEMAKER_NAME_RULE: Final = "1 to 63 letters, digits and hyphens, starting and 
 CONSTRUCT_NAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 CONSTRUCT_NAME_RULE: Final = "1 to 64 letters and digits, starting with a letter"
 
+#: Text a template can carry: the XML characters botocore accepts in metric math strings
+#: (``XmlString``), less the control characters YAML does not print (DEL and C1), which
+#: cfn-lint refuses. Tab, line feed and carriage return are the only control characters.
+TEXT_PATTERN: Final = re.compile("[\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+TEXT_RULE: Final = "text without control characters other than tab, line feed and carriage return"
+
 #: The largest 32-bit integer: capacities, cooldowns and alarm periods are Java integers in AWS's APIs.
 MAX_INT32: Final = 2**31 - 1
 
 #: An instance count: a multi-model endpoint variant never has fewer than one instance.
 MIN_CAPACITY_RULE: Final = f"a whole number from 1 to {MAX_INT32} (a multi-model endpoint variant cannot scale to zero)"
 WHOLE_NUMBER_RULE: Final = f"a whole number from 1 to {MAX_INT32}"
-#: ``TargetValue`` bounds of Application Auto Scaling (``MetricScale`` in its API model).
-MIN_TARGET_VALUE: Final = 2.0**-360
-MAX_TARGET_VALUE: Final = 2.0**360
-TARGET_VALUE_RULE: Final = "a number from 2^-360 to 2^360 (Application Auto Scaling's TargetValue range)"
 _TARGET_VALUE_RANGE: Final = "a number from 2^-360 to 2^360"
 
 #: CDK's string and list token encodings: ``${Token[KEY]}`` and ``#{Token[KEY]}``, the key of

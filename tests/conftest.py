@@ -13,9 +13,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.config import ConfigMixIn
-from hypothesis import settings
 from cfnlint.decode.decode import decode_str
 from cfnlint.runner import Runner
+from hypothesis import settings
 
 CPU_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mms-cpu:1.0"
 GPU_IMAGE = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"

@@ -241,18 +241,29 @@ def test_a_cloudwatch_unit_member_is_converted():
     [
         (
             {"metric_name": "m" * 256},
-            f"metric_name: got '{'m' * 256}'; allowed: a CloudWatch metric name of 1 to 255 characters",
+            f"metric_name: got '{'m' * 256}'; allowed: a CloudWatch metric name of 1 to 255 characters"
+            " (text without control characters other than tab, line feed and carriage return)",
         ),
-        ({"metric_name": ""}, "metric_name: got ''; allowed: a CloudWatch metric name of 1 to 255 characters"),
-        ({"metric_name": None}, "metric_name: got None; allowed: a CloudWatch metric name of 1 to 255 characters"),
+        (
+            {"metric_name": ""},
+            "metric_name: got ''; allowed: a CloudWatch metric name of 1 to 255 characters"
+            " (text without control characters other than tab, line feed and carriage return)",
+        ),
+        (
+            {"metric_name": None},
+            "metric_name: got None; allowed: a CloudWatch metric name of 1 to 255 characters"
+            " (text without control characters other than tab, line feed and carriage return)",
+        ),
         (
             {"metric_name": "m", "namespace": "n" * 256},
             f"namespace: got '{'n' * 256}'; allowed: a CloudWatch "
-            "namespace of 1 to 255 characters, not starting with ':'",
+            "namespace of 1 to 255 characters, not starting with ':'"
+            " (text without control characters other than tab, line feed and carriage return)",
         ),
         (
             {"metric_name": "m", "namespace": ":x"},
-            "namespace: got ':x'; allowed: a CloudWatch namespace of 1 to 255 characters, not starting with ':'",
+            "namespace: got ':x'; allowed: a CloudWatch namespace of 1 to 255 characters, not starting with ':'"
+            " (text without control characters other than tab, line feed and carriage return)",
         ),
         (
             {"metric_name": "m", "dimensions": {f"d{i}": "v" for i in range(31)}},
@@ -260,11 +271,13 @@ def test_a_cloudwatch_unit_member_is_converted():
         ),
         (
             {"metric_name": "m", "dimensions": {"": "v"}},
-            "dimensions: got ''; allowed: dimension names of 1 to 255 characters",
+            "dimensions: got ''; allowed: dimension names of 1 to 255 characters"
+            " (text without control characters other than tab, line feed and carriage return)",
         ),
         (
             {"metric_name": "m", "dimensions": {"d": ""}},
-            "dimensions['d']: got ''; allowed: a dimension value of 1 to 1024 characters",
+            "dimensions['d']: got ''; allowed: a dimension value of 1 to 1024 characters"
+            " (text without control characters other than tab, line feed and carriage return)",
         ),
         (
             {"metric_name": "m", "dimensions": "EndpointName=x"},
