@@ -24,8 +24,14 @@ MODEL_NAME_DIMENSION: Final = "ModelName"
 #: Statistic of every metric unless a caller chooses another.
 DEFAULT_STATISTIC: Final = "Average"
 
-#: ``PolicyType`` of target-tracking scaling policies.
+#: ``PolicyType`` of target-tracking and step scaling policies.
 TARGET_TRACKING_POLICY_TYPE: Final = "TargetTrackingScaling"
+STEP_SCALING_POLICY_TYPE: Final = "StepScaling"
+
+#: ``TargetValue`` bounds of Application Auto Scaling (``MetricScale`` in its API model).
+MIN_TARGET_VALUE: Final = 2.0**-360
+MAX_TARGET_VALUE: Final = 2.0**360
+TARGET_VALUE_RULE: Final = "a number from 2^-360 to 2^360 (Application Auto Scaling's TargetValue range)"
 
 #: Application Auto Scaling dimension of an endpoint production variant (namespace ``sagemaker``).
 #: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-policy.html

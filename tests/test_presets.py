@@ -77,8 +77,8 @@ def test_invocations_target_rejects_bad_inputs():
         invocations_target(max_requests_per_second=0, safety_factor=1.5)
     assert str(raised.value) == (
         "Invalid invocations target configuration (2 problems):\n"
-        "  - max_requests_per_second: got 0; allowed: a number greater than 0\n"
-        "  - safety_factor: got 1.5; allowed: a number greater than 0 and at most 1"
+        "  - max_requests_per_second: got 0; allowed: a finite number greater than 0\n"
+        "  - safety_factor: got 1.5; allowed: a finite number greater than 0 and at most 1"
     )
 
 
