@@ -27,6 +27,7 @@ from mme_scaling_constructs.export import (
     write_export,
 )
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
+from mme_scaling_constructs.simulation.commands import SimulationInputError, add_commands
 
 _COMPARISONS: Final = {
     "GreaterThanOrEqualToThreshold": ">=",
@@ -40,6 +41,8 @@ EPILOG: Final = """examples:
   mme-scaling policies cdk.out/MyStack.template.json
   mme-scaling export cdk.out/MyStack.template.json --out scaling/
   mme-scaling target --max-rps 12 --safety-factor 0.5
+  mme-scaling simulate traffic.csv --max-rps-per-instance 12 --instance-type ml.c5.xlarge --plot run.png
+  mme-scaling recommend traffic.csv --max-rps-per-instance 12 --instance-type ml.c5.xlarge --json rec.json
 
 exit codes: 0 success, 1 invalid input file or value, 2 usage error"""
 TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric", "target", "cooldown in/out (s)")
@@ -68,7 +71,7 @@ def _run(argv: Sequence[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         output = arguments.run(arguments)
-    except InvalidInput as error:
+    except (InvalidInput, SimulationInputError) as error:
         _print(sys.stderr, f"mme-scaling: error: {_shown(str(error))}")
         return EXIT_INVALID_INPUT
     try:
@@ -114,7 +117,7 @@ def _out_dir(value: str) -> Path:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mme-scaling",
-        description="Inspect and export the auto scaling of SageMaker endpoints in synthesized "
+        description="Inspect, export and simulate the auto scaling of SageMaker endpoints in synthesized "
         "CloudFormation templates (cdk.out/*.template.json).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -154,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"share of that rate to aim for, in (0, 1]; default {DEFAULT_SAFETY_FACTOR}",
     )
     target.set_defaults(run=_target)
+    add_commands(commands)
     return parser
 
 

@@ -1,0 +1,172 @@
+"""The simulate and recommend commands, on a parser built with add_commands."""
+
+import argparse
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mme_scaling_constructs.simulation import synthetic
+from mme_scaling_constructs.simulation.commands import SimulationInputError, add_commands
+
+REPORT_KEYS = {
+    "minutes",
+    "instance_minutes",
+    "overloaded_minutes",
+    "max_overload_ratio",
+    "scaling_activities",
+    "static_peak_instances",
+    "static_peak_instance_minutes",
+}
+RECOMMENDED_KEYS = {
+    "min_capacity",
+    "max_capacity",
+    "invocations_per_instance",
+    "scale_in_cooldown_s",
+    "scale_out_cooldown_s",
+}
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run():
+    parser = argparse.ArgumentParser(prog="mme-scaling")
+    add_commands(parser.add_subparsers(required=True))
+
+    def invoke(*argv):
+        arguments = parser.parse_args([str(a) for a in argv])
+        return arguments.run(arguments)
+
+    return invoke
+
+
+@pytest.fixture
+def trace_file(tmp_path):
+    trace = synthetic.noisy(synthetic.diurnal(minutes=1440), seed=2)
+    path = tmp_path / "trace.csv"
+    path.write_text("minute,invocations\n" + "".join(f"{i},{int(v)}\n" for i, v in enumerate(trace.invocations)))
+    return path
+
+
+def test_recommend_round_trips_through_simulate(run, trace_file, tmp_path):
+    out = tmp_path / "rec.json"
+    text = run(
+        "recommend",
+        trace_file,
+        "--max-rps-per-instance",
+        2,
+        "--instance-type",
+        "ml.c5.xlarge",
+        "--overload-budget",
+        0.01,
+        "--json",
+        out,
+    )
+    assert "ScalingPreset.for_instance_type(\n    'ml.c5.xlarge'," in text
+    report = json.loads(out.read_text())
+    recommended = report["recommended"]
+    assert set(recommended) >= RECOMMENDED_KEYS
+    assert report["within_budget"] is True
+    again = tmp_path / "again.json"
+    run("simulate", trace_file, "--max-rps-per-instance", 2, "--config", out, "--json", again)
+    assert {k: json.loads(again.read_text())[k] for k in REPORT_KEYS} == {k: report[k] for k in REPORT_KEYS}
+    flags = tmp_path / "flags.json"
+    run(
+        "simulate",
+        trace_file,
+        "--max-rps-per-instance",
+        2,
+        "--instance-type",
+        "ml.c5.xlarge",
+        "--min",
+        recommended["min_capacity"],
+        "--max",
+        recommended["max_capacity"],
+        "--invocations-target",
+        recommended["invocations_per_instance"],
+        "--utilization-percent",
+        recommended["utilization_percent"],
+        "--scale-in-cooldown",
+        recommended["scale_in_cooldown_s"],
+        "--scale-out-cooldown",
+        recommended["scale_out_cooldown_s"],
+        "--json",
+        flags,
+    )
+    assert {k: json.loads(flags.read_text())[k] for k in REPORT_KEYS} == {k: report[k] for k in REPORT_KEYS}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--max-rps-per-instance", "nan", "--instance-type", "ml.c5.xlarge"],
+            "--max-rps-per-instance: got nan; allowed: a finite number",
+        ),
+        (["--max-rps-per-instance", "2"], "--instance-type T, --template FILE or --config REC.json is required"),
+        (
+            ["--max-rps-per-instance", "2", "--instance-type", "c5"],
+            "--instance-type: got 'c5'; allowed: an instance type of the form ml.<family>.<size>, e.g. ml.c5.xlarge",
+        ),
+        (
+            ["--max-rps-per-instance", "2", "--instance-type", "ml.c5.xlarge", "--min", "5", "--max", "3"],
+            "max_capacity: got 3; allowed: a whole number >= min_capacity (5)",
+        ),
+        (
+            ["--max-rps-per-instance", "2", "--config", "x.json", "--min", "3"],
+            "--min: not allowed with --config, which gives the whole configuration",
+        ),
+        (
+            ["--max-rps-per-instance", "2", "--instance-type", "ml.c5.xlarge", "--startup-minutes", "-1"],
+            "startup_minutes: got -1; allowed: a whole number of minutes from 0 to 1440",
+        ),
+    ],
+)
+def test_simulate_bad_input(run, trace_file, argv, message):
+    with pytest.raises(SimulationInputError) as caught:
+        run("simulate", trace_file, *argv)
+    assert str(caught.value) == message
+
+
+def test_bad_trace_names_file_and_line(run, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("minute,invocations\n0,1\n1,lots\n")
+    with pytest.raises(SimulationInputError) as caught:
+        run("simulate", path, "--max-rps-per-instance", 2, "--instance-type", "ml.c5.xlarge")
+    assert (
+        str(caught.value)
+        == f"{path} line 3 column 2: got 'lots'; allowed: a finite number >= 0 (invocations in the minute)"
+    )
+
+
+def test_usage_errors_exit_2(run, trace_file):
+    with pytest.raises(SystemExit) as caught:
+        run("simulate", trace_file, "--max-rps-per-instance", 2, "--template", "a.json", "--config", "b.json")
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        run("recommend", trace_file, "--max-rps-per-instance", 2)
+    assert caught.value.code == 2
+
+
+def test_no_progress_bar_off_a_terminal(run, trace_file, capsys):
+    run("recommend", trace_file, "--max-rps-per-instance", 2, "--instance-type", "ml.c5.xlarge")
+    assert capsys.readouterr().err == ""
+
+
+def test_simulation_imports_no_cdk():
+    code = (
+        "import sys; import mme_scaling_constructs.simulation.commands, mme_scaling_constructs.simulation.sources; "
+        "print(any(name == 'jsii' or name.startswith('aws_cdk') for name in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_registering_the_commands_imports_no_numpy():
+    code = (
+        "import argparse, sys; from mme_scaling_constructs.simulation.commands import add_commands; "
+        "add_commands(argparse.ArgumentParser().add_subparsers()); print('numpy' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
