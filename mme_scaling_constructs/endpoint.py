@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import Annotations, Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -32,6 +34,7 @@ from mme_scaling_constructs.execution_role import (
     model_access_statements,
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
+from mme_scaling_constructs.network import network_interface_statements
 from mme_scaling_constructs.observability.metrics import VariantMetrics, metric_period
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
 from mme_scaling_constructs.resource_limit import guard_resource_limit
@@ -78,6 +81,19 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         auto_scaling: whether to scale the endpoint; defaults to ``True``. With ``False``,
             ``scaling`` is ``None`` and no scaling resource is created (add an
             :class:`EndpointScaling` later, or scale it elsewhere).
+        vpc: the VPC to run the containers in; defaults to ``None``: SageMaker's own network.
+        vpc_subnets: defaults to the VPC's private subnets with egress.
+        security_groups: defaults to one security group created with no ingress rule.
+        network_isolation: defaults to ``False``. With ``True`` the containers make no
+            outbound network call (SageMaker still downloads the model archives).
+        model_data_key: the customer-managed KMS key of the model bucket (SSE-KMS); defaults
+            to ``None``. The role may decrypt with it only through S3 in the stack's region.
+        encryption_key: KMS key of the endpoint's storage volumes (``KmsKeyId``); defaults
+            to ``None`` (AWS-managed encryption). It does not encrypt NVMe instance storage,
+            which AWS encrypts with a hardware key: a warning says so on such types.
+        exclude_retained_variant_properties: variant properties a config change takes from
+            the new config although ``RetainAllVariantProperties`` is on:
+            ``"DesiredInstanceCount"``, ``"DesiredWeight"``; defaults to ``None`` (none).
 
     ``instance_type`` may also be an :class:`InstanceSpec` stating the vCPUs and GPUs of a
     type the catalogue does not know yet.
@@ -102,6 +118,13 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         environment: Mapping[str, str] | None = None,
         model_cache: bool = True,
         auto_scaling: bool = True,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        network_isolation: bool = False,
+        model_data_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
+        exclude_retained_variant_properties: Sequence[str] | None = None,
     ) -> None:
         _validate(
             scope=scope,
@@ -117,6 +140,15 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             model_cache=model_cache,
             auto_scaling=auto_scaling,
         )
+        _validate_hardening(
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+            network_isolation=network_isolation,
+            model_data_key=model_data_key,
+            encryption_key=encryption_key,
+            exclude_retained_variant_properties=exclude_retained_variant_properties,
+        )
         super().__init__(scope, construct_id)
         stack = Stack.of(scope)
         guard_resource_limit(stack)
@@ -130,6 +162,18 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         self._warn_about_region(image_uri, environment_of(stack)[1])
 
         statements = model_access_statements(image_uri=image_uri, model_data_url=model_data_url)
+        vpc_config = None
+        #: The endpoint's network connections (its security groups), or ``None`` without a VPC.
+        self.connections: ec2.Connections | None = None
+        if vpc is not None:
+            groups = list(security_groups) if security_groups is not None else [self._security_group(vpc)]
+            subnets = _selected_subnets(vpc, vpc_subnets)
+            statements += network_interface_statements(stack, subnets, groups)
+            vpc_config = sagemaker.CfnModel.VpcConfigProperty(
+                security_group_ids=[group.security_group_id for group in groups],
+                subnets=[subnet.subnet_id for subnet in subnets],
+            )
+            self.connections = ec2.Connections(security_groups=groups)
         role_is_given = role is not None
         if role is None:
             role = iam.Role(
@@ -159,12 +203,23 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                     model_cache_setting="Enabled" if model_cache else "Disabled"
                 ),
             ),
+            vpc_config=vpc_config,
+            enable_network_isolation=True if network_isolation else None,
         )
         if role_is_given:
             # A given role's grants live in a separate policy resource: wait for it.
             for grant in grants:
                 if grant.policy_dependable is not None:
                     self.model.node.add_dependency(grant.policy_dependable)
+        if model_data_key is not None:
+            # Decrypt the model archives through S3 only, in the stack's region.
+            iam.Grant.add_to_principal_or_resource(
+                grantee=role,
+                actions=["kms:Decrypt"],
+                resource_arns=[model_data_key.key_arn],
+                resource=model_data_key,
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            ).apply_before(self.model)
 
         #: The variant's name.
         self.variant_name = variant_name
@@ -181,7 +236,14 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                     initial_variant_weight=1.0,
                 )
             ],
+            kms_key_id=None if encryption_key is None else encryption_key.key_arn,
         )
+        if encryption_key is not None and instance is not None and instance.local_nvme:
+            Annotations.of(self).add_warning_v2(
+                f"{WARNING_PREFIX}:kmsKeyOnNvmeInstance",
+                f"{instance.instance_type} stores models on NVMe instance storage, which encryption_key does not "
+                "encrypt (AWS encrypts it with a hardware key); the key covers the endpoint's other storage.",
+            )
         #: The ``AWS::SageMaker::Endpoint`` (escape hatch).
         self.endpoint = sagemaker.CfnEndpoint(
             self,
@@ -189,6 +251,12 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
             retain_all_variant_properties=True,
+            exclude_retained_variant_properties=None
+            if exclude_retained_variant_properties is None
+            else [
+                sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=name)
+                for name in exclude_retained_variant_properties
+            ],
         )
         #: The endpoint's name (a token resolving to the ``EndpointName`` attribute).
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
@@ -260,6 +328,15 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                 "s3://<bucket>/<literal prefix>/ (the bucket may be a token) to scope it to the prefix.",
             )
 
+    def _security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
+        return ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Multi-model endpoint instances: no inbound traffic; outbound to S3, ECR and your services",
+            allow_all_outbound=True,
+        )
+
     def _warn_about_region(self, image_uri: str, region: str) -> None:
         image = None if is_token(image_uri) else EcrImage.parse(image_uri)
         if image is not None and not is_token(region) and image.region != region:
@@ -292,7 +369,7 @@ def _validate(
     if not is_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
-    if role is not None and not all(hasattr(type(role), name) for name in ("role_arn", "add_to_principal_policy")):
+    if role is not None and not _has(role, "role_arn", "add_to_principal_policy"):
         problems.add("role", role, "an aws_iam.IRole or None")
     if environment is not None:
         _check_environment(problems, environment)
@@ -314,6 +391,73 @@ def _validate(
             preset = _default_preset(resolve_instance_type(instance_type), instance_type, scaling)
         _check_initial_count(problems, initial_instance_count, preset)
     problems.raise_if_any()
+
+
+#: Variant properties ``ExcludeRetainedVariantProperties`` takes from a new config (CloudFormation
+#: also lists ``DataCaptureConfig``, documented as not supported yet).
+EXCLUDABLE_VARIANT_PROPERTIES: Final = ("DesiredInstanceCount", "DesiredWeight")
+
+
+def _validate_hardening(
+    *,
+    vpc: Any,
+    vpc_subnets: Any,
+    security_groups: Any,
+    network_isolation: Any,
+    model_data_key: Any,
+    encryption_key: Any,
+    exclude_retained_variant_properties: Any,
+) -> None:
+    problems = Problems("MultiModelEndpoint")
+    if vpc is not None and not _has(vpc, "vpc_id", "select_subnets"):
+        problems.add("vpc", vpc, "an aws_ec2.IVpc or None")
+    if vpc_subnets is not None and not isinstance(vpc_subnets, ec2.SubnetSelection):
+        problems.add("vpc_subnets", vpc_subnets, "an aws_ec2.SubnetSelection or None")
+    if security_groups is not None and not (
+        isinstance(security_groups, (list, tuple))
+        and security_groups
+        and all(_has(group, "security_group_id") for group in security_groups)
+    ):
+        problems.add("security_groups", security_groups, "a non-empty list of aws_ec2.ISecurityGroup, or None")
+    if vpc is None:
+        for name, value in (("vpc_subnets", vpc_subnets), ("security_groups", security_groups)):
+            if value is not None:
+                problems.add(name, value, "None when no vpc is given")
+    check_bool(problems, "network_isolation", network_isolation)
+    for name, key in (("model_data_key", model_data_key), ("encryption_key", encryption_key)):
+        if key is not None and not _has(key, "key_arn", "grant"):
+            problems.add(name, key, "an aws_kms.IKey or None")
+    excluded = exclude_retained_variant_properties
+    if excluded is not None and not (
+        isinstance(excluded, (list, tuple))
+        and all(name in EXCLUDABLE_VARIANT_PROPERTIES for name in excluded)
+        and len(set(excluded)) == len(excluded)
+    ):
+        problems.add(
+            "exclude_retained_variant_properties",
+            excluded,
+            f"a list of distinct names from {', '.join(EXCLUDABLE_VARIANT_PROPERTIES)}, or None",
+        )
+    problems.raise_if_any()
+
+
+def _selected_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> list[ec2.ISubnet]:
+    """The subnets ``selection`` picks in ``vpc``; by default its private subnets with egress."""
+    if selection is None:
+        return vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).subnets
+
+
+def _has(value: Any, *names: str) -> bool:
+    """Whether ``value``'s class has the attributes a jsii interface promises (no jsii call)."""
+    return not isinstance(value, (str, bytes, int, float)) and all(hasattr(type(value), name) for name in names)
 
 
 def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: ScalingPreset | None) -> ScalingPreset:

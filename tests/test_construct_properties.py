@@ -130,6 +130,10 @@ ENDPOINT_ARGUMENTS = {
     ),
     "model_cache": st.booleans(),
     "auto_scaling": st.booleans(),
+    "network_isolation": st.booleans(),
+    "exclude_retained_variant_properties": st.one_of(
+        st.none(), st.lists(st.sampled_from(["DesiredInstanceCount", "DesiredWeight"]), unique=True)
+    ),
     "scaling": st.none(),
 }
 

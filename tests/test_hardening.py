@@ -1,0 +1,177 @@
+"""Encryption, network isolation, VPC placement and retained variant properties."""
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match
+
+from mme_scaling_constructs import ConfigurationError, MultiModelEndpoint
+from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
+
+
+def endpoint(scope, **overrides):
+    arguments = {"image_uri": CPU_IMAGE, "model_data_url": MODEL_DATA_URL, "instance_type": "ml.c5.xlarge"}
+    arguments.update(overrides)
+    return MultiModelEndpoint(scope, "Mme", **arguments)
+
+
+def statements_of(template, resource_type):
+    return [
+        statement
+        for resource in template.find_resources(resource_type).values()
+        for document in (
+            [policy["PolicyDocument"] for policy in resource["Properties"].get("Policies", [])]
+            + ([resource["Properties"]["PolicyDocument"]] if "PolicyDocument" in resource["Properties"] else [])
+        )
+        for statement in document["Statement"]
+    ]
+
+
+def test_the_model_bucket_key_decrypts_only_through_s3_in_the_region(stack, synth):
+    key = kms.Key(stack, "ModelKey", enable_key_rotation=True)
+    mme = endpoint(stack, model_data_key=key)
+    template = synth(stack)
+    (decrypt,) = [s for s in statements_of(template, "AWS::IAM::Policy") if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+    }
+    # The model waits for the grant, so SageMaker can read the archives when it creates the model.
+    model_id = stack.get_logical_id(mme.model)
+    depends_on = template.to_json()["Resources"][model_id].get("DependsOn", [])
+    assert any(logical_id.startswith("MmeExecutionRoleDefaultPolicy") for logical_id in depends_on)
+
+
+def test_the_storage_key_is_the_endpoint_configs(stack, synth, warnings_of):
+    key = kms.Key(stack, "StorageKey", enable_key_rotation=True)
+    endpoint(stack, encryption_key=key)
+    synth(stack).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"KmsKeyId": {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}},
+    )
+    assert warnings_of(stack, "NVMe instance storage") == []
+
+
+def test_a_storage_key_on_an_nvme_type_warns(stack, warnings_of):
+    endpoint(
+        stack,
+        image_uri=GPU_IMAGE,
+        instance_type="ml.g5.xlarge",
+        encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
+    )
+    assert len(warnings_of(stack, "ml.g5.xlarge stores models on NVMe instance storage")) == 1
+
+
+def test_network_isolation(stack, synth):
+    endpoint(stack, network_isolation=True)
+    synth(stack).has_resource_properties("AWS::SageMaker::Model", {"EnableNetworkIsolation": True})
+
+
+def test_no_isolation_by_default(stack, synth):
+    endpoint(stack)
+    model = next(iter(synth(stack).find_resources("AWS::SageMaker::Model").values()))
+    assert "EnableNetworkIsolation" not in model["Properties"]
+
+
+def test_a_vpc_places_the_model_in_private_subnets_with_a_closed_security_group(stack, synth):
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    mme = endpoint(stack, vpc=vpc)
+    template = synth(stack)
+    private = [subnet.subnet_id for subnet in vpc.private_subnets]
+    template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {
+            "VpcConfig": {
+                "SecurityGroupIds": [{"Fn::GetAtt": [Match.string_like_regexp("MmeSecurityGroup"), "GroupId"]}],
+                "Subnets": [stack.resolve(subnet) for subnet in private],
+            }
+        },
+    )
+    (group,) = template.find_resources("AWS::EC2::SecurityGroup").values()
+    assert "SecurityGroupIngress" not in group["Properties"]
+    assert mme.connections is not None
+    assert len(mme.connections.security_groups) == 1
+    actions = {
+        action
+        for statement in statements_of(template, "AWS::IAM::Role")
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    } <= actions
+
+
+def test_creating_interfaces_is_scoped_to_the_subnets_and_groups(stack, synth):
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    group = ec2.SecurityGroup(stack, "Group", vpc=vpc)
+    endpoint(
+        stack,
+        vpc=vpc,
+        security_groups=[group],
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+    )
+    template = synth(stack)
+    (create,) = [s for s in statements_of(template, "AWS::IAM::Role") if s["Action"] == "ec2:CreateNetworkInterface"]
+    resources = [str(resource) for resource in create["Resource"]]
+    assert len(resources) == 1 + 2 + 1  # interfaces, two subnets, one group
+    assert all("*" not in resource or "network-interface/*" in resource for resource in resources)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 1)  # the given one only
+
+
+def test_no_connections_without_a_vpc(stack):
+    assert endpoint(stack).connections is None
+
+
+def test_excluded_retained_variant_properties(stack, synth):
+    endpoint(stack, exclude_retained_variant_properties=["DesiredWeight"])
+    synth(stack).has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "RetainAllVariantProperties": True,
+            "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DesiredWeight"}],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (
+            {"exclude_retained_variant_properties": ["DataCaptureConfig"]},
+            "exclude_retained_variant_properties: got ['DataCaptureConfig']; allowed: a list of distinct names "
+            "from DesiredInstanceCount, DesiredWeight, or None",
+        ),
+        (
+            {"exclude_retained_variant_properties": "DesiredWeight"},
+            "exclude_retained_variant_properties: got "
+            "'DesiredWeight'; allowed: a list of distinct names from DesiredInstanceCount, DesiredWeight, or None",
+        ),
+        ({"network_isolation": "yes"}, "network_isolation: got 'yes'; allowed: True or False"),
+        ({"model_data_key": "alias/models"}, "model_data_key: got 'alias/models'; allowed: an aws_kms.IKey or None"),
+        ({"vpc": "vpc-123"}, "vpc: got 'vpc-123'; allowed: an aws_ec2.IVpc or None"),
+        (
+            {"security_groups": []},
+            "security_groups: got []; allowed: a non-empty list of aws_ec2.ISecurityGroup, or None",
+        ),
+    ],
+)
+def test_bad_hardening_options_are_named(stack, overrides, problem):
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, **overrides)
+    assert any(str(p).startswith(problem) for p in raised.value.problems), raised.value
+    assert stack.node.children == []
+
+
+def test_subnets_without_a_vpc_are_refused(stack):
+    selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, vpc_subnets=selection)
+    assert [str(p).split("; allowed: ")[1] for p in raised.value.problems] == ["None when no vpc is given"]
