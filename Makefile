@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 # The pinned Node.js and CDK CLI come first, so jsii and cdk run on them.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth deploy lint typecheck test dist clean
+.PHONY: setup synth deploy lint typecheck test rehearse dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +34,11 @@ typecheck: setup
 
 test: lint typecheck
 	pytest
+
+# Deploys the example app with the pinned CDK CLI to a local AWS emulator (moto on 127.0.0.1,
+# started and stopped by the command), then compares what it reads back with the template.
+rehearse: setup
+	$(PYTHON) -m rehearsal.rehearse
 
 # A wheel and an sdist in dist/, built from the pinned setuptools and checked by twine.
 dist: setup

@@ -4,6 +4,9 @@
 Images and model locations come from context, so the same app deploys anywhere::
 
     make deploy   # or: cdk deploy -c modelBucket=my-bucket -c cpuImageUri=... -c gpuImageUri=...
+
+``-c gpuInstanceType=ml.g4dn.xlarge`` picks another single-GPU type for the GPU endpoint, e.g. in a
+region without ml.g5 (``make rehearse`` uses it: its local emulator does not know ml.g5).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
 DEFAULT_CPU_IMAGE_URI = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312"
 DEFAULT_GPU_IMAGE_URI = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
 DEFAULT_MODEL_BUCKET = "my-model-bucket"
+DEFAULT_GPU_INSTANCE_TYPE = "ml.g5.xlarge"
 
 
 class MultiModelEndpointsStack(cdk.Stack):
@@ -38,7 +42,7 @@ class MultiModelEndpointsStack(cdk.Stack):
             "GpuEndpoint",
             image_uri=self.node.try_get_context("gpuImageUri") or DEFAULT_GPU_IMAGE_URI,
             model_data_url=f"s3://{bucket}/gpu-models/",
-            instance_type="ml.g5.xlarge",
+            instance_type=self.node.try_get_context("gpuInstanceType") or DEFAULT_GPU_INSTANCE_TYPE,
             scaling=ScalingPreset.gpu(min_capacity=2, max_capacity=4),
         )
 

@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mme_scaling_constructs.deployment import CapacitySize, DeploymentConfig
     from mme_scaling_constructs.endpoint import MultiModelEndpoint
     from mme_scaling_constructs.errors import ConfigurationError, Problem, ScalingWarning
     from mme_scaling_constructs.instance_catalogue import (
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from mme_scaling_constructs.step_scaling import AdjustmentType, ScalingStep, StepScalingSpec
 
 _MODULE_OF = {
+    "CapacitySize": "deployment",
+    "DeploymentConfig": "deployment",
     "MultiModelEndpoint": "endpoint",
     "ConfigurationError": "errors",
     "Problem": "errors",
@@ -104,8 +107,10 @@ __all__ = [
     "MME_GPU_INSTANCE_TYPES",
     "AdjustmentType",
     "AlarmKind",
+    "CapacitySize",
     "ConfigurationError",
     "CustomMetricPolicy",
+    "DeploymentConfig",
     "Device",
     "EndpointScaling",
     "ExpressionQuery",

@@ -23,6 +23,7 @@ from mme_scaling_constructs.constants import (
     VARIANT_NAME_DIMENSION,
     WARNING_PREFIX,
 )
+from mme_scaling_constructs.deployment import DeploymentConfig
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.execution_role import (
     ECR_IMAGE_RULE,
@@ -94,6 +95,8 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         exclude_retained_variant_properties: variant properties a config change takes from
             the new config although ``RetainAllVariantProperties`` is on:
             ``"DesiredInstanceCount"``, ``"DesiredWeight"``; defaults to ``None`` (none).
+        deployment_config: deployment guardrails for config updates, a
+            :class:`DeploymentConfig`; defaults to ``None``: SageMaker's blue/green all at once.
 
     ``instance_type`` may also be an :class:`InstanceSpec` stating the vCPUs and GPUs of a
     type the catalogue does not know yet.
@@ -125,6 +128,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         model_data_key: kms.IKey | None = None,
         encryption_key: kms.IKey | None = None,
         exclude_retained_variant_properties: Sequence[str] | None = None,
+        deployment_config: DeploymentConfig | None = None,
     ) -> None:
         _validate(
             scope=scope,
@@ -148,6 +152,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             model_data_key=model_data_key,
             encryption_key=encryption_key,
             exclude_retained_variant_properties=exclude_retained_variant_properties,
+            deployment_config=deployment_config,
         )
         super().__init__(scope, construct_id)
         stack = Stack.of(scope)
@@ -251,6 +256,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
             retain_all_variant_properties=True,
+            deployment_config=None if deployment_config is None else deployment_config.to_cfn(),
             exclude_retained_variant_properties=None
             if exclude_retained_variant_properties is None
             else [
@@ -407,8 +413,13 @@ def _validate_hardening(
     model_data_key: Any,
     encryption_key: Any,
     exclude_retained_variant_properties: Any,
+    deployment_config: Any,
 ) -> None:
     problems = Problems("MultiModelEndpoint")
+    if deployment_config is not None:
+        check_instance_of(
+            problems, "deployment_config", deployment_config, DeploymentConfig, "a DeploymentConfig or None"
+        )
     if vpc is not None and not _has(vpc, "vpc_id", "select_subnets"):
         problems.add("vpc", vpc, "an aws_ec2.IVpc or None")
     if vpc_subnets is not None and not isinstance(vpc_subnets, ec2.SubnetSelection):

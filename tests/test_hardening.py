@@ -1,11 +1,12 @@
 """Encryption, network isolation, VPC placement and retained variant properties."""
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match
 
-from mme_scaling_constructs import ConfigurationError, MultiModelEndpoint
+from mme_scaling_constructs import CapacitySize, ConfigurationError, DeploymentConfig, MultiModelEndpoint
 from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
 
 
@@ -175,3 +176,117 @@ def test_subnets_without_a_vpc_are_refused(stack):
     with pytest.raises(ConfigurationError) as raised:
         endpoint(stack, vpc_subnets=selection)
     assert [str(p).split("; allowed: ")[1] for p in raised.value.problems] == ["None when no vpc is given"]
+
+
+def test_canary_deployment_with_rollback_alarms(stack, synth):
+    alarm = cdk.aws_cloudwatch.Alarm(
+        stack,
+        "Errors",
+        metric=cdk.aws_cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="Invocation5XXErrors"),
+        threshold=1,
+        evaluation_periods=1,
+    )
+    config = DeploymentConfig.canary(
+        CapacitySize.percent(20),
+        wait=cdk.Duration.minutes(10),
+        timeout=cdk.Duration.hours(1),
+        termination_wait=cdk.Duration.minutes(5),
+        rollback_alarms=[alarm],
+    )
+    endpoint(stack, deployment_config=config)
+    synth(stack).has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {
+                    "Alarms": [{"AlarmName": {"Ref": stack.get_logical_id(alarm.node.default_child)}}]
+                },
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "CANARY",
+                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                        "WaitIntervalInSeconds": 600,
+                    },
+                    "MaximumExecutionTimeoutInSeconds": 3600,
+                    "TerminationWaitInSeconds": 300,
+                },
+            }
+        },
+    )
+
+
+def test_rolling_deployment(stack, synth):
+    config = DeploymentConfig.rolling(
+        CapacitySize.percent(25), wait=cdk.Duration.minutes(5), rollback_batch=CapacitySize.instances(2)
+    )
+    endpoint(stack, deployment_config=config)
+    synth(stack).has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "DeploymentConfig": {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                    "WaitIntervalInSeconds": 300,
+                    "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2},
+                }
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (
+            lambda d, c: d.canary(c.percent(60), wait=cdk.Duration.minutes(1)),
+            "size: got 60; allowed: CapacitySize.percent(p) with p from 1 to 50",
+        ),
+        (
+            lambda d, c: d.linear(c.percent(5), wait=cdk.Duration.minutes(1)),
+            "size: got 5; allowed: CapacitySize.percent(p) with p from 10 to 50",
+        ),
+        (
+            lambda d, c: d.rolling(c.percent(60), wait=cdk.Duration.minutes(1)),
+            "size: got 60; allowed: CapacitySize.percent(p) with p from 5 to 50",
+        ),
+        (
+            lambda d, c: d.all_at_once(wait=cdk.Duration.hours(2)),
+            "wait: got '2 hours'; allowed: whole seconds from 0 to 3600",
+        ),
+        (
+            lambda d, c: d.all_at_once(wait=cdk.Duration.minutes(1), timeout=cdk.Duration.minutes(5)),
+            "timeout: got '5 minutes'; allowed: whole seconds from 600 to 28800",
+        ),
+        (
+            lambda d, c: d.all_at_once(
+                wait=cdk.Duration.minutes(50),
+                timeout=cdk.Duration.minutes(30),
+                termination_wait=cdk.Duration.minutes(20),
+            ),
+            "timeout: got '30 minutes'; allowed: longer than wait and termination_wait together",
+        ),
+        (
+            lambda d, c: d.all_at_once(wait=cdk.Duration.minutes(1), rollback_alarms=["alarm"]),
+            "rollback_alarms: got ('alarm',); allowed: at most 10 aws_cloudwatch.IAlarm (e.g. ScalingAlarms.alarms)",
+        ),
+    ],
+)
+def test_deployment_ranges_are_checked(build, problem):
+    with pytest.raises(ConfigurationError) as raised:
+        build(DeploymentConfig, CapacitySize)
+    assert [str(p) for p in raised.value.problems] == [problem]
+
+
+def test_a_wrong_deployment_config_is_refused(stack):
+    with pytest.raises(
+        ConfigurationError, match="deployment_config: got 'canary'; allowed: a DeploymentConfig or None"
+    ):
+        endpoint(stack, deployment_config="canary")
+
+
+def test_deleting_the_stack_removes_scaling_before_the_endpoint(stack, synth):
+    """CloudFormation deletes a resource after those that reference it: the target names the endpoint."""
+    mme = endpoint(stack)
+    target = next(iter(synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()))
+    endpoint_id = stack.get_logical_id(mme.endpoint)
+    assert {"Fn::GetAtt": [endpoint_id, "EndpointName"]} in target["Properties"]["ResourceId"]["Fn::Join"][1]
