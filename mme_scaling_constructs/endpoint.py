@@ -188,7 +188,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                 description="Serves the models of a SageMaker multi-model endpoint",
                 inline_policies={"ServeModels": iam.PolicyDocument(statements=statements)},
             )
-            acknowledge_required_wildcards(role, model_data_url=model_data_url)
+            acknowledge_required_wildcards(role, model_data_url=model_data_url, in_vpc=vpc is not None)
         else:
             grants = [role.add_to_principal_policy(statement) for statement in statements]
         #: The execution role SageMaker assumes.

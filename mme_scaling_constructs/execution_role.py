@@ -197,8 +197,11 @@ def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
 _NAG_WILDCARD_RULE: Final = "AwsSolutions::AwsSolutions-IAM5"
 
 
-def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str) -> None:
+def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str, in_vpc: bool = False) -> None:
     """Acknowledge, with reasons, the cdk-nag wildcard findings :func:`model_access_statements` causes.
+
+    With ``in_vpc`` (defaults to ``False``), also the network interfaces SageMaker creates in
+    the VPC, whose ids are not known in advance.
 
     Each wildcard is as narrow as AWS allows; acknowledging them on the role keeps an app
     that runs cdk-nag's AwsSolutions pack clean. The prefix's objects are acknowledged when
@@ -209,7 +212,8 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str) -> 
     acknowledgments = [
         Acknowledgment(
             id=f"{_NAG_WILDCARD_RULE}[Resource::*]",
-            reason="ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level permissions; "
+            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData and the EC2 Describe calls support no "
+            "resource-level permissions; "
             "PutMetricData is limited to the /aws/sagemaker/* namespaces by a condition.",
         ),
         Acknowledgment(
@@ -219,6 +223,15 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str) -> 
             "CloudFormation after the role, so the log group is scoped to the SageMaker endpoints prefix.",
         ),
     ]
+    if in_vpc:
+        acknowledgments.append(
+            Acknowledgment(
+                id=f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
+                "network-interface/*]",
+                reason="SageMaker creates the endpoint's network interfaces in the VPC at deployment; their ids "
+                "are not known in advance, so the interfaces are scoped to the stack's account and region.",
+            )
+        )
     location = ModelLocation.parse(model_data_url)
     if location is not None:
         bucket = _nag_reference(Stack.of(role), location.bucket)

@@ -290,3 +290,15 @@ def test_deleting_the_stack_removes_scaling_before_the_endpoint(stack, synth):
     target = next(iter(synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()))
     endpoint_id = stack.get_logical_id(mme.endpoint)
     assert {"Fn::GetAtt": [endpoint_id, "EndpointName"]} in target["Properties"]["ResourceId"]["Fn::Join"][1]
+
+
+def test_a_vpc_endpoint_passes_cdk_nag_on_its_own_resources(tmp_path):
+    """AwsSolutions reports nothing on the endpoint's resources; the VPC's own findings are the VPC's."""
+    from tests.test_compliance import nag_findings
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "InVpc")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    endpoint(stack, vpc=vpc, model_data_key=key, encryption_key=key, network_isolation=True)
+    assert nag_findings(app, tmp_path) == {"AwsSolutions-VPC7"}  # flow logs: a property of the given VPC
