@@ -28,6 +28,18 @@ DEFAULT_STATISTIC: Final = "Average"
 TARGET_TRACKING_POLICY_TYPE: Final = "TargetTrackingScaling"
 STEP_SCALING_POLICY_TYPE: Final = "StepScaling"
 
+#: CloudFormation resource types of the scaling the constructs synthesize.
+#: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_ApplicationAutoScaling.html
+SCALABLE_TARGET_RESOURCE_TYPE: Final = "AWS::ApplicationAutoScaling::ScalableTarget"
+SCALING_POLICY_RESOURCE_TYPE: Final = "AWS::ApplicationAutoScaling::ScalingPolicy"
+ALARM_RESOURCE_TYPE: Final = "AWS::CloudWatch::Alarm"
+#: CloudFormation resource type of a SageMaker endpoint configuration.
+ENDPOINT_CONFIG_RESOURCE_TYPE: Final = "AWS::SageMaker::EndpointConfig"
+
+#: AWS CLI service names of Application Auto Scaling and CloudWatch.
+APPLICATION_AUTOSCALING_CLI_SERVICE: Final = "application-autoscaling"
+CLOUDWATCH_CLI_SERVICE: Final = "cloudwatch"
+
 #: ``TargetValue`` bounds of Application Auto Scaling (``MetricScale`` in its API model).
 MIN_TARGET_VALUE: Final = 2.0**-360
 MAX_TARGET_VALUE: Final = 2.0**360

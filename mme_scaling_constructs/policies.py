@@ -4,6 +4,9 @@ A specification knows which metric it tracks and how to compute its ``TargetValu
 an instance type; :class:`~mme_scaling_constructs.scaling.EndpointScaling` turns it into an
 ``AWS::ApplicationAutoScaling::ScalingPolicy``.
 
+The metric math query types live in :mod:`mme_scaling_constructs.metric_math`; this module
+re-exports them.
+
 Every constructor is total: a value of any type either builds the specification or raises
 :class:`~mme_scaling_constructs.errors.ConfigurationError` naming the parameter.
 
@@ -21,7 +24,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, TypeAlias
+from typing import Any, ClassVar, Final, Protocol
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -29,13 +32,30 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.constants import (
     CONCURRENT_REQUESTS_PER_MODEL_METRIC,
-    DEFAULT_STATISTIC,
     ENDPOINT_INSTANCE_NAMESPACE,
     INVOCATIONS_PER_INSTANCE_METRIC,
 )
 from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
+from mme_scaling_constructs.metric_math import EXPRESSION_MAX_LENGTH as EXPRESSION_MAX_LENGTH
+from mme_scaling_constructs.metric_math import EXPRESSION_RULE as EXPRESSION_RULE
+from mme_scaling_constructs.metric_math import LABEL_RULE as LABEL_RULE
+from mme_scaling_constructs.metric_math import QUERY_ID_PATTERN as QUERY_ID_PATTERN
+from mme_scaling_constructs.metric_math import QUERY_ID_RULE as QUERY_ID_RULE
+from mme_scaling_constructs.metric_math import STATISTIC_PATTERN as STATISTIC_PATTERN
+from mme_scaling_constructs.metric_math import STATISTIC_RULE as STATISTIC_RULE
+from mme_scaling_constructs.metric_math import ExpressionQuery as ExpressionQuery
+from mme_scaling_constructs.metric_math import MetricQuery as MetricQuery
+from mme_scaling_constructs.metric_math import Query as Query
+from mme_scaling_constructs.metric_math import (
+    check_expression,
+    check_label,
+    check_query_list,
+    check_references,
+    dimension_properties,
+)
+from mme_scaling_constructs.metric_math import referenced_ids as referenced_ids
 from mme_scaling_constructs.metrics import (
     CPU_UTILIZATION,
     GPU_MEMORY_UTILIZATION,
@@ -46,8 +66,6 @@ from mme_scaling_constructs.metrics import (
     convert_metric,
 )
 from mme_scaling_constructs.validation import (
-    TEXT_PATTERN,
-    TEXT_RULE,
     check_bool,
     check_construct_name,
     check_cooldown,
@@ -64,37 +82,8 @@ DEFAULT_INVOCATIONS_PER_INSTANCE: Final = 70.0
 #: Policy names: 1 to 256 printable characters (botocore ``PolicyName``: ``\p{Print}+``, 1 to 256).
 POLICY_NAME_PATTERN: Final = re.compile(r"[\x20-\x7e]{1,256}")
 POLICY_NAME_RULE: Final = "1 to 256 printable characters"
-#: Metric math query ids: a lowercase letter, then letters, digits and underscores, 1 to 255
-#: characters in all (botocore ``TargetTrackingMetricDataQuery.Id``). ``result`` is one.
-QUERY_ID_PATTERN: Final = re.compile(r"[a-z][a-zA-Z0-9_]{0,254}")
-QUERY_ID_RULE: Final = "1 to 255 letters, digits and underscores, starting with a lowercase letter"
 #: Id of the expression whose result a metric math policy built from ``expression`` tracks.
 MATH_RESULT_ID: Final = "result"
-#: Longest metric math expression (botocore ``Expression``).
-EXPRESSION_MAX_LENGTH: Final = 2048
-EXPRESSION_RULE: Final = f"a metric math expression of 1 to {EXPRESSION_MAX_LENGTH} characters"
-#: Labels: any such text, the empty one included (botocore ``XmlString`` has no length limit).
-LABEL_RULE: Final = f"{TEXT_RULE}, or None"
-
-_PERCENT = r"(?:100(?:\.0{1,10})?|\d{1,2}(?:\.\d{1,10})?)%"
-_ABSOLUTE = r"\d+(?:\.\d{1,10})?"
-_SINGLE = r"(?:100(?:\.0{1,10})?|\d{1,2}(?:\.\d{1,10})?)"
-#: CloudWatch statistics, extended ones included, in the forms CloudWatch documents:
-#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
-STATISTIC_PATTERN: Final = re.compile(
-    rf"SampleCount|Average|Sum|Minimum|Maximum|IQM"
-    rf"|(?:p|tm|wm|tc|ts){_SINGLE}"
-    rf"|(?:TM|WM|TC|TS|PR)\((?:{_PERCENT}:{_PERCENT}|{_PERCENT}:|:{_PERCENT}"
-    rf"|{_ABSOLUTE}:{_ABSOLUTE}|{_ABSOLUTE}:|:{_ABSOLUTE})\)"
-)
-STATISTIC_RULE: Final = (
-    "a CloudWatch statistic: SampleCount, Average, Sum, Minimum, Maximum, IQM, or an extended one "
-    "such as p99, tm90, wm90, tc90, ts90, TM(10%:90%) or PR(:300)"
-)
-#: Identifiers in a metric math expression that name queries: functions and keywords are
-#: upper case, numbers and quoted strings are skipped.
-_EXPRESSION_ID = re.compile(r"(?<![\w.])[a-z][A-Za-z0-9_]*")
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 _Cfn = appscaling.CfnScalingPolicy
 
@@ -228,34 +217,48 @@ class TargetTrackingOptions:
 OPTION_NAMES: Final = tuple(f.name for f in dataclasses.fields(TargetTrackingOptions))
 
 
-def _dimension_properties(metric: MetricSpec, context: ScalingContext, kind: Any) -> list[Any] | None:
-    """The metric's dimensions for the variant as L1 properties; ``None`` when it has none."""
-    dimensions = metric.dimensions_for(endpoint_name=context.endpoint_name, variant_name=context.variant_name)
-    return [kind(name=k, value=v) for k, v in dimensions.items()] or None
-
-
 def _customized(metric: MetricSpec, context: ScalingContext) -> dict[str, Any]:
     return {
         "customized_metric_specification": _Cfn.CustomizedMetricSpecificationProperty(
             metric_name=metric.metric_name,
             namespace=metric.namespace,
-            dimensions=_dimension_properties(metric, context, _Cfn.MetricDimensionProperty),
+            dimensions=dimension_properties(metric, context, _Cfn.MetricDimensionProperty),
             statistic=metric.statistic,
             unit=metric.unit,
         )
     }
 
 
-def _predefined(metric_type: str) -> dict[str, Any]:
-    return {
-        "predefined_metric_specification": _Cfn.PredefinedMetricSpecificationProperty(
-            predefined_metric_type=metric_type
-        )
-    }
+@dataclass(frozen=True, kw_only=True)
+class _PredefinedMetricPolicy(TargetTrackingOptions):
+    """A policy that tracks one of Application Auto Scaling's predefined SageMaker metrics."""
+
+    #: The ``PredefinedMetricType``.
+    _METRIC_TYPE: ClassVar[str]
+    #: The construct id when ``name`` is not given.
+    _DEFAULT_ID: ClassVar[str]
+
+    @property
+    def construct_id(self) -> str:
+        """``name``, or the policy's default id (``InvocationsPerInstance``, ``ConcurrentRequestsPerModel``)."""
+        return self._id(self._DEFAULT_ID)
+
+    @property
+    def metric_key(self) -> tuple[str, ...]:
+        """The predefined metric type."""
+        return ("predefined", self._METRIC_TYPE)
+
+    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
+        """The predefined metric."""
+        return {
+            "predefined_metric_specification": _Cfn.PredefinedMetricSpecificationProperty(
+                predefined_metric_type=self._METRIC_TYPE
+            )
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvocationsPerInstancePolicy(TargetTrackingOptions):
+class InvocationsPerInstancePolicy(_PredefinedMetricPolicy):
     """Track ``SageMakerVariantInvocationsPerInstance``, the metric AWS recommends for MMEs.
 
     The metric is the average number of invocations per minute per instance, summed over
@@ -271,21 +274,14 @@ class InvocationsPerInstancePolicy(TargetTrackingOptions):
 
     target_invocations_per_minute: float = DEFAULT_INVOCATIONS_PER_INSTANCE
 
+    _METRIC_TYPE: ClassVar[str] = INVOCATIONS_PER_INSTANCE_METRIC
+    _DEFAULT_ID: ClassVar[str] = "InvocationsPerInstance"
+
     def __post_init__(self) -> None:
         problems = Problems("InvocationsPerInstancePolicy")
         check_target_value(problems, "target_invocations_per_minute", self.target_invocations_per_minute)
         self._check_options(problems)
         problems.raise_if_any()
-
-    @property
-    def construct_id(self) -> str:
-        """``name``, or ``"InvocationsPerInstance"``."""
-        return self._id("InvocationsPerInstance")
-
-    @property
-    def metric_key(self) -> tuple[str, ...]:
-        """The predefined metric type."""
-        return ("predefined", INVOCATIONS_PER_INSTANCE_METRIC)
 
     @classmethod
     def from_load_test(
@@ -317,10 +313,6 @@ class InvocationsPerInstancePolicy(TargetTrackingOptions):
     def emitted_target(self, context: ScalingContext) -> Any:
         """The target as given: invocations are already per instance."""
         return self.target_invocations_per_minute
-
-    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
-        """The predefined ``SageMakerVariantInvocationsPerInstance`` metric."""
-        return _predefined(INVOCATIONS_PER_INSTANCE_METRIC)
 
 
 #: The utilization metrics :class:`UtilizationPolicy` knows by name.
@@ -506,211 +498,6 @@ class CustomMetricPolicy(TargetTrackingOptions):
         return _customized(self.metric_spec, context)
 
 
-def _check_text(
-    problems: Problems, parameter: str, value: Any, *, max_length: int, rule: str, optional: bool = False
-) -> None:
-    """Record a problem unless ``value`` is text a template can carry, 1 to ``max_length`` long (or a token)."""
-    check_string(
-        problems,
-        parameter,
-        value,
-        pattern=TEXT_PATTERN,
-        max_length=max_length,
-        rule=rule,
-        optional=optional,
-    )
-
-
-def _check_label(problems: Problems, value: Any) -> None:
-    if value is not None and not is_token(value) and not (isinstance(value, str) and TEXT_PATTERN.fullmatch(value)):
-        problems.add("label", value, LABEL_RULE)
-
-
-def _check_query_id(problems: Problems, parameter: str, value: Any) -> None:
-    check_string(problems, parameter, value, pattern=QUERY_ID_PATTERN, max_length=255, rule=QUERY_ID_RULE)
-
-
-def _check_return_data(problems: Problems, value: Any) -> None:
-    if value is not None:
-        check_bool(problems, "return_data", value)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MetricQuery:
-    """A metric in a metric math policy's ``Metrics`` list (a ``MetricStat`` query).
-
-    Args:
-        id: the id expressions use to refer to the metric: 1 to 255 letters, digits and
-            underscores, starting with a lowercase letter.
-        metric: a :class:`MetricSpec`, or a CDK ``cloudwatch.Metric``, whose statistic (a
-            percentile included) becomes ``stat`` when ``stat`` is not given. Without
-            dimensions, the scaled variant's ``EndpointName`` and ``VariantName`` are used.
-        stat: any CloudWatch statistic, extended ones included (``p99``, ``tm90``,
-            ``TM(10%:90%)``...); defaults to ``None``: the metric's statistic.
-        unit: a CloudWatch unit name or ``cloudwatch.Unit``; defaults to ``None``: the
-            metric's unit (none: any).
-        label: a label for the query; defaults to ``None``: none.
-        return_data: whether the policy tracks this query, ``True`` for exactly one query of
-            the list; defaults to ``False``. ``None`` leaves ``ReturnData`` out, which AWS
-            reads as ``True``.
-
-    After construction, ``metric`` is a :class:`MetricSpec` and ``stat`` and ``unit`` are
-    resolved.
-
-    Raises:
-        ConfigurationError: naming each invalid argument.
-    """
-
-    id: str
-    metric: MetricSpec | cloudwatch.Metric
-    stat: str | None = None
-    unit: str | cloudwatch.Unit | None = None
-    label: str | None = None
-    return_data: bool | None = False
-
-    def __post_init__(self) -> None:
-        problems = Problems("MetricQuery")
-        _check_query_id(problems, "id", self.id)
-        stat = self.stat
-        given: Any = self.metric
-        if isinstance(given, cloudwatch.Metric):
-            statistic = given.statistic
-            if stat is None:
-                stat = statistic
-            if statistic not in TARGET_TRACKING_STATISTICS:
-                given = given.with_(statistic=DEFAULT_STATISTIC)
-        metric = convert_metric(problems, "metric", given)
-        if metric is not None and self.unit is not None:
-            metric = _with_unit(problems, metric, self.unit)
-        if metric is not None:
-            object.__setattr__(self, "metric", metric)
-            object.__setattr__(self, "unit", metric.unit)
-            if stat is None:
-                stat = metric.statistic
-        if stat is not None:
-            object.__setattr__(self, "stat", stat)
-        if (stat is not None or metric is not None) and not _is_statistic(stat):
-            problems.add("stat", stat, STATISTIC_RULE)
-        _check_label(problems, self.label)
-        _check_return_data(problems, self.return_data)
-        problems.raise_if_any()
-
-    @property
-    def metric_spec(self) -> MetricSpec:
-        """The queried metric, as a :class:`MetricSpec`."""
-        metric = self.metric
-        assert isinstance(metric, MetricSpec)  # converted at construction
-        return metric
-
-    @property
-    def returns_data(self) -> bool:
-        """Whether the policy tracks this query (``return_data`` true or left out)."""
-        return self.return_data is not False
-
-    @property
-    def key(self) -> str:
-        """What the query reads, for telling policies apart."""
-        namespace, name = self.metric_spec.key
-        return f"{self.id}={namespace}/{name}:{self.stat}"
-
-    def properties(self, context: ScalingContext) -> Any:
-        """The L1 ``TargetTrackingMetricDataQuery`` for the variant in ``context``."""
-        metric = self.metric_spec
-        return _Cfn.TargetTrackingMetricDataQueryProperty(
-            id=self.id,
-            label=self.label,
-            return_data=self.return_data,
-            metric_stat=_Cfn.TargetTrackingMetricStatProperty(
-                metric=_Cfn.TargetTrackingMetricProperty(
-                    metric_name=metric.metric_name,
-                    namespace=metric.namespace,
-                    dimensions=_dimension_properties(metric, context, _Cfn.TargetTrackingMetricDimensionProperty),
-                ),
-                stat=self.stat,
-                unit=metric.unit,
-            ),
-        )
-
-
-def _is_statistic(value: Any) -> bool:
-    """Whether ``value`` is a CloudWatch statistic (extended ones included) or a token."""
-    return is_token(value) or (isinstance(value, str) and STATISTIC_PATTERN.fullmatch(value) is not None)
-
-
-def _with_unit(problems: Problems, metric: MetricSpec, unit: Any) -> MetricSpec | None:
-    """``metric`` with ``unit``, or ``None`` after recording why ``unit`` is not one."""
-    try:
-        return dataclasses.replace(metric, unit=unit)
-    except ConfigurationError as error:
-        for problem in error.problems:
-            problems.add(
-                "unit" if problem.parameter == "unit" else f"metric.{problem.parameter}", unit, problem.allowed
-            )
-        return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExpressionQuery:
-    """A metric math expression in a metric math policy's ``Metrics`` list.
-
-    Args:
-        id: the id other expressions use to refer to the result: 1 to 255 letters, digits and
-            underscores, starting with a lowercase letter.
-        expression: the metric math expression over the other queries' ids, 1 to 2048
-            characters, e.g. ``"m1 / m2"``.
-        label: a label for the result; defaults to ``None``: none.
-        return_data: whether the policy tracks this expression, ``True`` for exactly one
-            query of the list; defaults to ``False`` (an intermediate expression). ``None``
-            leaves ``ReturnData`` out, which AWS reads as ``True``.
-
-    Raises:
-        ConfigurationError: naming each invalid argument.
-    """
-
-    id: str
-    expression: str
-    label: str | None = None
-    return_data: bool | None = False
-
-    def __post_init__(self) -> None:
-        problems = Problems("ExpressionQuery")
-        _check_query_id(problems, "id", self.id)
-        _check_text(problems, "expression", self.expression, max_length=EXPRESSION_MAX_LENGTH, rule=EXPRESSION_RULE)
-        _check_label(problems, self.label)
-        _check_return_data(problems, self.return_data)
-        problems.raise_if_any()
-
-    @property
-    def returns_data(self) -> bool:
-        """Whether the policy tracks this expression (``return_data`` true or left out)."""
-        return self.return_data is not False
-
-    @property
-    def key(self) -> str:
-        """What the query computes, for telling policies apart."""
-        return f"{self.id}={self.expression}"
-
-    def properties(self, context: ScalingContext) -> Any:
-        """The L1 ``TargetTrackingMetricDataQuery``."""
-        return _Cfn.TargetTrackingMetricDataQueryProperty(
-            id=self.id, expression=self.expression, label=self.label, return_data=self.return_data
-        )
-
-
-#: A query of a metric math policy.
-Query: TypeAlias = MetricQuery | ExpressionQuery
-
-
-def referenced_ids(expression: str) -> list[str]:
-    """The query ids ``expression`` refers to, in order of appearance, without repeats.
-
-    Metric math functions and keywords are upper case; numbers and quoted strings are
-    skipped, so every lower-case identifier left names a query.
-    """
-    found = _EXPRESSION_ID.findall(_QUOTED.sub(" ", expression))
-    return list(dict.fromkeys(found))
-
-
 @dataclass(frozen=True, kw_only=True)
 class MetricMathPolicy(TargetTrackingOptions):
     """Track the result of metric math (``CustomizedMetricSpecification.Metrics``).
@@ -770,12 +557,12 @@ class MetricMathPolicy(TargetTrackingOptions):
                 valid = False
         if valid:
             object.__setattr__(self, "queries", queries)
-            _check_list(problems, queries, "queries")
+            check_query_list(problems, queries, "queries")
 
     def _check_shorthand(self, problems: Problems) -> None:
         expression = self.expression
-        _check_text(problems, "expression", expression, max_length=EXPRESSION_MAX_LENGTH, rule=EXPRESSION_RULE)
-        _check_label(problems, self.label)
+        check_expression(problems, "expression", expression)
+        check_label(problems, self.label)
         metrics = self.metrics
         if not isinstance(metrics, Mapping) or not metrics:
             problems.add("metrics", metrics, "a mapping of at least one metric id to a MetricSpec or cloudwatch.Metric")
@@ -808,7 +595,7 @@ class MetricMathPolicy(TargetTrackingOptions):
         if len(converted) == len(metrics):
             object.__setattr__(self, "metrics", converted)
             if isinstance(expression, str) and not is_token(expression):
-                _check_references(problems, "expression", expression, MATH_RESULT_ID, set(converted))
+                check_references(problems, "expression", expression, MATH_RESULT_ID, set(converted))
 
     @property
     def all_queries(self) -> tuple[Query, ...]:
@@ -851,39 +638,8 @@ class MetricMathPolicy(TargetTrackingOptions):
         return {"customized_metric_specification": _Cfn.CustomizedMetricSpecificationProperty(metrics=queries)}
 
 
-def _check_list(problems: Problems, queries: tuple[Query, ...], parameter: str) -> None:
-    """Record problems of a ``Metrics`` list: ids, references, and the one query that returns data."""
-    ids = [query.id for query in queries]
-    for index, query_id in enumerate(ids):
-        if not is_token(query_id) and query_id in ids[:index]:
-            problems.add(f"{parameter}[{index}].id", query_id, "an id no other query of the list has")
-    for index, query in enumerate(queries):
-        if isinstance(query, ExpressionQuery) and not is_token(query.expression):
-            _check_references(problems, f"{parameter}[{index}].expression", query.expression, query.id, set(ids))
-    returned = [query for query in queries if query.returns_data]
-    has_expressions = any(isinstance(query, ExpressionQuery) for query in queries)
-    allowed = "exactly one query that returns data (return_data True or None)"
-    if has_expressions:
-        allowed += ", an expression: the final one, whose value the policy tracks"
-    if len(returned) != 1:
-        problems.add(parameter, f"{len(returned)} queries returning data", allowed)
-    elif has_expressions and not isinstance(returned[0], ExpressionQuery):
-        problems.add(parameter, f"metric query {returned[0].id!r} returning data", allowed)
-
-
-def _check_references(problems: Problems, parameter: str, expression: str, own_id: str, ids: set[str]) -> None:
-    missing = [name for name in referenced_ids(expression) if name == own_id or name not in ids]
-    if missing:
-        problems.add(
-            parameter,
-            expression,
-            f"an expression over the ids of the other queries ({', '.join(sorted(ids - {own_id})) or 'none'}); "
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not among them",
-        )
-
-
 @dataclass(frozen=True, kw_only=True)
-class HighResolutionConcurrencyPolicy(TargetTrackingOptions):
+class HighResolutionConcurrencyPolicy(_PredefinedMetricPolicy):
     """Track ``SageMakerVariantConcurrentRequestsPerModelHighResolution`` (opt-in).
 
     A 10-second metric that scales out faster than invocations per instance. AWS does not
@@ -896,21 +652,14 @@ class HighResolutionConcurrencyPolicy(TargetTrackingOptions):
 
     target_concurrent_requests: float
 
+    _METRIC_TYPE: ClassVar[str] = CONCURRENT_REQUESTS_PER_MODEL_METRIC
+    _DEFAULT_ID: ClassVar[str] = "ConcurrentRequestsPerModel"
+
     def __post_init__(self) -> None:
         problems = Problems("HighResolutionConcurrencyPolicy")
         check_target_value(problems, "target_concurrent_requests", self.target_concurrent_requests)
         self._check_options(problems)
         problems.raise_if_any()
-
-    @property
-    def construct_id(self) -> str:
-        """``name``, or ``"ConcurrentRequestsPerModel"``."""
-        return self._id("ConcurrentRequestsPerModel")
-
-    @property
-    def metric_key(self) -> tuple[str, ...]:
-        """The predefined metric type."""
-        return ("predefined", CONCURRENT_REQUESTS_PER_MODEL_METRIC)
 
     def advisories(self) -> list[tuple[str, str]]:
         """A warning that AWS does not document the metric for multi-model endpoints."""
@@ -925,7 +674,3 @@ class HighResolutionConcurrencyPolicy(TargetTrackingOptions):
     def emitted_target(self, context: ScalingContext) -> Any:
         """The target as given."""
         return self.target_concurrent_requests
-
-    def metric_properties(self, context: ScalingContext) -> dict[str, Any]:
-        """The predefined high-resolution concurrency metric."""
-        return _predefined(CONCURRENT_REQUESTS_PER_MODEL_METRIC)

@@ -35,17 +35,13 @@ from mme_scaling_constructs.constants import (
     VARIANT_NAME_DIMENSION,
 )
 from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems, ScalingWarning
+from mme_scaling_constructs.metric_math import QUERY_ID_PATTERN, QUERY_ID_RULE, ExpressionQuery, MetricQuery, Query
 from mme_scaling_constructs.metrics import CPU_UTILIZATION, MetricSpec
 from mme_scaling_constructs.policies import (
-    QUERY_ID_PATTERN,
-    QUERY_ID_RULE,
     CustomMetricPolicy,
-    ExpressionQuery,
     HighResolutionConcurrencyPolicy,
     InvocationsPerInstancePolicy,
     MetricMathPolicy,
-    MetricQuery,
-    Query,
     TargetTrackingSpec,
 )
 from mme_scaling_constructs.validation import (

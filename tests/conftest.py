@@ -89,3 +89,34 @@ def warnings_of(synth: Callable[[cdk.Stack], Template]) -> Callable[[cdk.Stack, 
         return list(Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(pattern)))
 
     return _warnings_of
+
+
+# --- simulation commands --------------------------------------------------------------------
+
+
+@pytest.fixture
+def run() -> Callable[..., Any]:
+    """Run an ``mme-scaling`` simulation command (``simulate``, ``recommend``...) and return its result."""
+    import argparse
+
+    from mme_scaling_constructs.simulation.commands import add_commands
+
+    parser = argparse.ArgumentParser(prog="mme-scaling")
+    add_commands(parser.add_subparsers(required=True))
+
+    def invoke(*argv: Any) -> Any:
+        arguments = parser.parse_args([str(a) for a in argv])
+        return arguments.run(arguments)
+
+    return invoke
+
+
+@pytest.fixture
+def trace_file(tmp_path: Path) -> Path:
+    """A one-day noisy diurnal trace, as an index CSV file."""
+    from mme_scaling_constructs.simulation import synthetic
+
+    trace = synthetic.noisy(synthetic.diurnal(minutes=1440), seed=2)
+    path = tmp_path / "trace.csv"
+    path.write_text("minute,invocations\n" + "".join(f"{i},{int(v)}\n" for i, v in enumerate(trace.invocations)))
+    return path

@@ -11,19 +11,15 @@ import pytest
 
 from app import MultiModelEndpointsStack
 from mme_scaling_constructs import (
-    CustomMetricPolicy,
     EndpointScaling,
     InvocationsPerInstancePolicy,
-    MetricMathPolicy,
-    MetricSpec,
     ScalingPreset,
-    ScalingStep,
     ScheduledScaling,
-    StepScalingSpec,
     SuspendedState,
 )
 from mme_scaling_constructs.cli import main
 from tests.conftest import assert_lints_clean
+from tests.export_helpers import ENDPOINT_PROPERTIES, STEP_SPEC, metric_math_scaling
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +134,7 @@ def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, c
     stack = cdk.Stack(app, "Scheduled")
     preset = ScalingPreset.custom(
         InvocationsPerInstancePolicy(),
-        StepScalingSpec(
-            metric=MetricSpec(metric_name="DiskUtilization"),
-            steps=(ScalingStep(upper=20, change=-1), ScalingStep(lower=80, change=1)),
-        ),
+        STEP_SPEC,
         schedules=(
             ScheduledScaling(name="mornings", schedule="cron(0 7 * * ? *)", min_capacity=3, time_zone="Asia/Seoul"),
         ),
@@ -190,13 +183,7 @@ def test_export_includes_schedules_suspended_state_and_step_policies(tmp_path, c
 
 def test_policies_shows_metric_math_and_custom_metrics(tmp_path, capsys):
     app = cdk.App(outdir=str(tmp_path / "cdk.out"))
-    stack = cdk.Stack(app, "Math")
-    invocations = MetricSpec(metric_name="Invocations", namespace="AWS/SageMaker", statistic="Sum")
-    preset = ScalingPreset.custom(
-        MetricMathPolicy(expression="m1 / 60", metrics={"m1": invocations}, target_value=4),
-        CustomMetricPolicy(metric=MetricSpec(metric_name="ModelLatency", namespace="AWS/SageMaker"), target_value=9),
-    )
-    EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
+    metric_math_scaling(cdk.Stack(app, "Math"))
     app.synth()
     assert_lints_clean(tmp_path / "cdk.out" / "Math.template.json")
     assert main(["policies", str(tmp_path / "cdk.out" / "Math.template.json")]) == 0
@@ -207,10 +194,14 @@ def test_policies_shows_metric_math_and_custom_metrics(tmp_path, capsys):
 
 # --- Hand-written templates: no CDK needed -----------------------------------------------
 
-ENDPOINT = {"ServiceNamespace": "sagemaker", "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
 TARGET = {
     "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
-    "Properties": {**ENDPOINT, "ResourceId": "endpoint/ep/variant/AllTraffic", "MinCapacity": 2, "MaxCapacity": 4},
+    "Properties": {
+        **ENDPOINT_PROPERTIES,
+        "ResourceId": "endpoint/ep/variant/AllTraffic",
+        "MinCapacity": 2,
+        "MaxCapacity": 4,
+    },
 }
 STEP_CONFIGURATION = {"AdjustmentType": "ChangeInCapacity", "StepAdjustments": [{"ScalingAdjustment": 1}]}
 TRACKING_CONFIGURATION = {
@@ -430,8 +421,8 @@ def test_empty_out_is_a_usage_error(tmp_path, capsys, monkeypatch):
 
 
 def test_policies_lists_policies_that_name_their_target_by_resource_id(tmp_path, capsys):
-    by_name = {**ENDPOINT, "ResourceId": "endpoint/ep/variant/AllTraffic"}
-    elsewhere = {**ENDPOINT, "ResourceId": "endpoint/other/variant/AllTraffic"}
+    by_name = {**ENDPOINT_PROPERTIES, "ResourceId": "endpoint/ep/variant/AllTraffic"}
+    elsewhere = {**ENDPOINT_PROPERTIES, "ResourceId": "endpoint/other/variant/AllTraffic"}
     template = {
         "Resources": {
             "Target": TARGET,

@@ -26,15 +26,10 @@ from hypothesis import strategies as st
 
 from app import MultiModelEndpointsStack
 from mme_scaling_constructs import (
-    CustomMetricPolicy,
     EndpointScaling,
     InvocationsPerInstancePolicy,
-    MetricMathPolicy,
-    MetricSpec,
     ScalingPreset,
-    ScalingStep,
     ScheduledScaling,
-    StepScalingSpec,
     SuspendedState,
     export,
 )
@@ -47,6 +42,7 @@ from mme_scaling_constructs.export import (
     plan_export,
     scaling_in_template,
 )
+from tests.export_helpers import ENDPOINT_PROPERTIES, STEP_SPEC, metric_math_scaling
 
 SESSION = botocore.session.get_session()
 MODELS = {
@@ -60,14 +56,6 @@ OPERATIONS = {
 #: Values a user puts in place of a placeholder, by the type of the slot.
 FILLED_IN = {"integer": 3, "long": 3, "double": 1.5, "float": 1.5, "boolean": True, "timestamp": "2025-01-31T08:00:00Z"}
 CAPTURE = re.compile(r"(?P<variable>\w+)=\$\((?P<command>aws .*)\)")
-STEP_SPEC = StepScalingSpec(
-    metric=MetricSpec(metric_name="DiskUtilization"),
-    steps=(ScalingStep(upper=20, change=-1), ScalingStep(lower=80, change=1)),
-)
-ENDPOINT_PROPERTIES = {
-    "ServiceNamespace": "sagemaker",
-    "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-}
 
 
 def _cross_stack(stack: cdk.Stack) -> None:
@@ -120,15 +108,6 @@ def _scheduled(stack: cdk.Stack) -> None:
     EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
 
 
-def _metric_math(stack: cdk.Stack) -> None:
-    invocations = MetricSpec(metric_name="Invocations", namespace="AWS/SageMaker", statistic="Sum")
-    preset = ScalingPreset.custom(
-        MetricMathPolicy(expression="m1 / 60", metrics={"m1": invocations}, target_value=4),
-        CustomMetricPolicy(metric=MetricSpec(metric_name="ModelLatency", namespace="AWS/SageMaker"), target_value=9),
-    )
-    EndpointScaling(stack, "Scaling", endpoint_name="ep", instance_type="ml.m5.xlarge", preset=preset)
-
-
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Templates the constructs synthesize, each once: name -> template."""
@@ -139,7 +118,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
         "CrossStack": _cross_stack,
         "Parameters": _parameters,
         "Scheduled": _scheduled,
-        "MetricMath": _metric_math,
+        "MetricMath": metric_math_scaling,
     }.items():
         build(cdk.Stack(app, name))
     app.synth()

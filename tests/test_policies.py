@@ -17,7 +17,6 @@ from mme_scaling_constructs import (
     ConfigurationError,
     CustomMetricPolicy,
     Device,
-    EndpointScaling,
     HighResolutionConcurrencyPolicy,
     InvocationsPerInstancePolicy,
     MetricMathPolicy,
@@ -27,21 +26,7 @@ from mme_scaling_constructs import (
     UtilizationPolicy,
 )
 from mme_scaling_constructs.policies import ExpressionQuery, MetricQuery, ScalingContext, referenced_ids
-
-VARIANT_DIMENSIONS = [
-    {"Name": "EndpointName", "Value": "my-endpoint"},
-    {"Name": "VariantName", "Value": "AllTraffic"},
-]
-
-
-def scale(stack, *policies, instance_type="ml.g5.xlarge", device=Device.GPU):
-    return EndpointScaling(
-        stack,
-        "Scaling",
-        endpoint_name="my-endpoint",
-        instance_type=instance_type,
-        preset=ScalingPreset.custom(*policies, device=device),
-    )
+from tests.policy_helpers import VARIANT_DIMENSIONS, scale
 
 
 def configurations(template):

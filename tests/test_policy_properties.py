@@ -33,12 +33,10 @@ from mme_scaling_constructs import (
     ConfigurationError,
     CustomMetricPolicy,
     Device,
-    EndpointScaling,
     HighResolutionConcurrencyPolicy,
     InvocationsPerInstancePolicy,
     MetricMathPolicy,
     MetricSpec,
-    ScalingPreset,
     ScalingWarning,
     UtilizationPolicy,
     load_policy,
@@ -46,6 +44,7 @@ from mme_scaling_constructs import (
 from mme_scaling_constructs.export import scaling_in_template
 from mme_scaling_constructs.policies import ExpressionQuery, MetricQuery
 from tests.conftest import lint_errors
+from tests.policy_helpers import VARIANT_DIMENSIONS, scale
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 PUT_SCALING_POLICY = (
@@ -231,8 +230,7 @@ def attempt(build: Any) -> Any:
 def exported_configuration(policy: Any) -> dict[str, Any]:
     """Synthesize ``policy`` on a GPU variant; assert the template lints clean and botocore accepts the call."""
     stack = cdk.Stack(cdk.App(), "Properties")
-    preset = ScalingPreset.custom(policy, device=Device.GPU)
-    EndpointScaling(stack, "Scaling", endpoint_name="mine", instance_type="ml.g5.xlarge", preset=preset)
+    scale(stack, policy)
     template = cdk.assertions.Template.from_stack(stack).to_json()
     assert lint_errors(template) == []
     (target,) = scaling_in_template(template)
@@ -361,7 +359,7 @@ def test_arbitrary_strings_load_or_raise(text):
 
 
 def variant_dimensions():
-    return [{"Name": "EndpointName", "Value": "mine"}, {"Name": "VariantName", "Value": "AllTraffic"}]
+    return [dict(dimension) for dimension in VARIANT_DIMENSIONS]
 
 
 def metric_stat(name: str, namespace: str, stat: str, **extra: Any) -> dict[str, Any]:

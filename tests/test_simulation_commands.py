@@ -1,54 +1,15 @@
 """The simulate and recommend commands, on a parser built with add_commands."""
 
-import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
-from mme_scaling_constructs.simulation import synthetic
-from mme_scaling_constructs.simulation.commands import SimulationInputError, add_commands
-
-REPORT_KEYS = {
-    "minutes",
-    "instance_minutes",
-    "overloaded_minutes",
-    "max_overload_ratio",
-    "scaling_activities",
-    "static_peak_instances",
-    "static_peak_instance_minutes",
-}
-RECOMMENDED_KEYS = {
-    "min_capacity",
-    "max_capacity",
-    "invocations_per_instance",
-    "scale_in_cooldown_s",
-    "scale_out_cooldown_s",
-}
-
+from mme_scaling_constructs.simulation.commands import SimulationInputError
+from tests.simulation_helpers import RECOMMENDED_KEYS, REPORT_KEYS
 
 # --- commands -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def run():
-    parser = argparse.ArgumentParser(prog="mme-scaling")
-    add_commands(parser.add_subparsers(required=True))
-
-    def invoke(*argv):
-        arguments = parser.parse_args([str(a) for a in argv])
-        return arguments.run(arguments)
-
-    return invoke
-
-
-@pytest.fixture
-def trace_file(tmp_path):
-    trace = synthetic.noisy(synthetic.diurnal(minutes=1440), seed=2)
-    path = tmp_path / "trace.csv"
-    path.write_text("minute,invocations\n" + "".join(f"{i},{int(v)}\n" for i, v in enumerate(trace.invocations)))
-    return path
 
 
 def test_recommend_round_trips_through_simulate(run, trace_file, tmp_path):

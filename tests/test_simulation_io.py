@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from mme_scaling_constructs.errors import ConfigurationError
 from mme_scaling_constructs.simulation.config import (
+    CONFIG_KEYS,
     INVOCATIONS,
     UTILIZATION,
     ScheduledCapacity,
@@ -17,37 +18,6 @@ from mme_scaling_constructs.simulation.config import (
 )
 from mme_scaling_constructs.simulation.sources import config_from_preset, config_from_template
 from mme_scaling_constructs.simulation.trace import INDEX_EPOCH, Trace, parse_trace
-
-REPORT_KEYS = {
-    "minutes",
-    "instance_minutes",
-    "overloaded_minutes",
-    "max_overload_ratio",
-    "scaling_activities",
-    "static_peak_instances",
-    "static_peak_instance_minutes",
-}
-RECOMMENDED_KEYS = {
-    "min_capacity",
-    "max_capacity",
-    "invocations_per_instance",
-    "scale_in_cooldown_s",
-    "scale_out_cooldown_s",
-}
-
-CONFIG_KEYS = {
-    "min_capacity",
-    "max_capacity",
-    "invocations_per_instance",
-    "utilization_percent",
-    "scale_in_cooldown_s",
-    "scale_out_cooldown_s",
-    "policies",
-    "schedules",
-    "dynamic_scaling_in_suspended",
-    "instance_type",
-}
-
 
 # --- traces -------------------------------------------------------------------------------
 

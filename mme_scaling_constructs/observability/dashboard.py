@@ -19,6 +19,7 @@ from constructs import Construct
 
 from mme_scaling_constructs.endpoint import MultiModelEndpoint
 from mme_scaling_constructs.errors import Problems
+from mme_scaling_constructs.metric_math import ExpressionQuery, referenced_ids
 from mme_scaling_constructs.metrics import UtilizationMetric
 from mme_scaling_constructs.observability.metrics import (
     CPU_UTILIZATION,
@@ -45,13 +46,11 @@ from mme_scaling_constructs.observability.metrics import (
 )
 from mme_scaling_constructs.policies import (
     CustomMetricPolicy,
-    ExpressionQuery,
     InvocationsPerInstancePolicy,
     MetricMathPolicy,
     ScalingContext,
     TargetTrackingSpec,
     UtilizationPolicy,
-    referenced_ids,
 )
 from mme_scaling_constructs.presets import Device
 from mme_scaling_constructs.scaling import EndpointScaling

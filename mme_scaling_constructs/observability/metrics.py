@@ -25,8 +25,8 @@ from mme_scaling_constructs.constants import (
     VARIANT_NAME_DIMENSION,
 )
 from mme_scaling_constructs.errors import Problems
+from mme_scaling_constructs.metric_math import LABEL_RULE, STATISTIC_PATTERN, STATISTIC_RULE
 from mme_scaling_constructs.metrics import cloudwatch_unit
-from mme_scaling_constructs.policies import LABEL_RULE, STATISTIC_PATTERN, STATISTIC_RULE
 from mme_scaling_constructs.validation import MAX_INT32, TEXT_PATTERN, is_token
 
 #: Default period in seconds: one minute, the granularity of SageMaker endpoint metrics.

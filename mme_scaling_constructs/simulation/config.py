@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from mme_scaling_constructs.constants import MAX_TARGET_VALUE, MIN_TARGET_VALUE
 from mme_scaling_constructs.errors import Problems
 
 #: Defaults of ``ScalingPreset.cpu()`` and ``ScalingPreset.gpu()`` (presets.py, policies.py), kept
@@ -33,9 +34,6 @@ DEFAULT_MIN_CAPACITY_FLOOR: Final = 2
 
 #: Capacities and cooldowns are 32-bit integers in Application Auto Scaling's API.
 MAX_INT32: Final = 2**31 - 1
-#: ``TargetValue`` range of Application Auto Scaling (``MetricScale``).
-MIN_TARGET_VALUE: Final = 2.0**-360
-MAX_TARGET_VALUE: Final = 2.0**360
 
 INVOCATIONS: Final = "invocations"
 UTILIZATION: Final = "utilization"
@@ -44,6 +42,24 @@ CAPACITY_RULE: Final = f"a whole number from 1 to {MAX_INT32}"
 COOLDOWN_RULE: Final = f"a whole number of seconds from 0 to {MAX_INT32}"
 TARGET_RULE: Final = "a number from 2^-360 to 2^360 (invocations per instance per minute)"
 PERCENT_RULE: Final = "a percentage per device greater than 0 and at most 100"
+
+#: The keys of a configuration's JSON object (:meth:`SimulationConfig.from_json`).
+CONFIG_KEYS: Final = frozenset(
+    {
+        "min_capacity",
+        "max_capacity",
+        "invocations_per_instance",
+        "utilization_percent",
+        "scale_in_cooldown_s",
+        "scale_out_cooldown_s",
+        "policies",
+        "schedules",
+        "dynamic_scaling_in_suspended",
+        "dynamic_scaling_out_suspended",
+        "scheduled_scaling_suspended",
+        "instance_type",
+    }
+)
 
 
 def is_number(value: Any) -> bool:
@@ -287,26 +303,12 @@ class SimulationConfig:
         if not isinstance(document, dict):
             problems.add(where, document, "a JSON object")
             problems.raise_if_any()
-        known = {
-            "min_capacity",
-            "max_capacity",
-            "invocations_per_instance",
-            "utilization_percent",
-            "scale_in_cooldown_s",
-            "scale_out_cooldown_s",
-            "policies",
-            "schedules",
-            "dynamic_scaling_in_suspended",
-            "dynamic_scaling_out_suspended",
-            "scheduled_scaling_suspended",
-            "instance_type",
-        }
         for key in document:
-            if key not in known:
-                problems.add(f"{where}.{key}", document[key], f"one of the keys {', '.join(sorted(known))}")
+            if key not in CONFIG_KEYS:
+                problems.add(f"{where}.{key}", document[key], f"one of the keys {', '.join(sorted(CONFIG_KEYS))}")
         arguments: dict[str, Any] = {
             key: document[key]
-            for key in known - {"policies", "schedules", "invocations_per_instance", "utilization_percent"}
+            for key in CONFIG_KEYS - {"policies", "schedules", "invocations_per_instance", "utilization_percent"}
             if key in document
         }
         policies = _read_list(problems, document, "policies", where, _policy_from_json)

@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from mme_scaling_constructs.constants import INVOCATIONS_PER_INSTANCE_METRIC, TARGET_TRACKING_POLICY_TYPE
+from mme_scaling_constructs.constants import (
+    ENDPOINT_CONFIG_RESOURCE_TYPE,
+    INVOCATIONS_PER_INSTANCE_METRIC,
+    TARGET_TRACKING_POLICY_TYPE,
+)
 from mme_scaling_constructs.errors import ConfigurationError, Problems
 from mme_scaling_constructs.simulation.config import (
     INVOCATIONS,
@@ -128,7 +132,7 @@ def _template_instance_type(template: Any) -> str | None:
     found = set()
     resources = template.get("Resources", {}) if isinstance(template, dict) else {}
     for resource in resources.values() if isinstance(resources, dict) else ():
-        if isinstance(resource, dict) and resource.get("Type") == "AWS::SageMaker::EndpointConfig":
+        if isinstance(resource, dict) and resource.get("Type") == ENDPOINT_CONFIG_RESOURCE_TYPE:
             variants = (resource.get("Properties") or {}).get("ProductionVariants") or []
             for variant in variants if isinstance(variants, list) else ():
                 if isinstance(variant, dict):
