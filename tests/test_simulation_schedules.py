@@ -133,3 +133,55 @@ def test_schedule_in_a_trace_with_timestamps():
     config = SimulationConfig(min_capacity=1, max_capacity=5, schedules=(action,))
     result = simulate(trace, config, max_rps_per_instance=2)
     assert result.capacity.tolist() == [1] * 10 + [3] * 20
+
+
+def test_cron_in_a_time_zone_follows_its_wall_clock_across_daylight_saving():
+    """08:00 in Paris is 07:00 UTC in winter and 06:00 UTC in summer (DST began 2026-03-29)."""
+    start = datetime.datetime(2026, 3, 27, tzinfo=datetime.UTC)
+    fired = firing_minutes("cron(0 8 * * ? *)", start, 4 * 1440, time_zone="Europe/Paris")
+    assert [(start + datetime.timedelta(minutes=int(m))).strftime("%m-%d %H:%M") for m in fired] == [
+        "03-27 07:00",
+        "03-28 07:00",
+        "03-29 06:00",
+        "03-30 06:00",
+    ]
+
+
+def test_an_at_expression_is_read_in_its_time_zone():
+    start = datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+    (minute,) = firing_minutes("at(2026-03-02T09:30:00)", start, 1440, time_zone="America/New_York").tolist()
+    assert minute == 14 * 60 + 30  # 09:30 EST is 14:30 UTC
+
+
+def test_start_and_end_times_bound_the_firings():
+    start = datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+    fired = firing_minutes(
+        "rate(1 hour)",
+        start,
+        1440,
+        start_time=datetime.datetime(2026, 3, 2, 5, 30, tzinfo=datetime.UTC),
+        end_time=datetime.datetime(2026, 3, 2, 8, 30, tzinfo=datetime.UTC),
+    )
+    assert fired.tolist() == [330, 390, 450]
+
+
+def test_a_preset_schedule_with_a_time_zone_and_times_is_simulated():
+    from mme_scaling_constructs import ScalingPreset, ScheduledScaling
+    from mme_scaling_constructs.simulation.sources import config_from_preset
+
+    action = ScheduledScaling(
+        name="mornings",
+        schedule="cron(0 8 ? * MON-FRI *)",
+        min_capacity=3,
+        time_zone="Europe/Paris",
+        start_time=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
+        end_time=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )
+    config = config_from_preset(ScalingPreset.cpu(max_capacity=6).with_schedule(action), "ml.c5.xlarge")
+    (scheduled,) = config.schedules
+    assert (scheduled.time_zone, scheduled.start_time, scheduled.end_time) == (
+        "Europe/Paris",
+        "2026-03-02T00:00:00+00:00",
+        "2026-04-01T00:00:00+00:00",
+    )
+    assert type(config).from_json(config.to_json()) == config

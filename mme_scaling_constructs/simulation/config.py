@@ -9,7 +9,9 @@ from a synthesized template (:func:`~.sources.config_from_template`), or from th
 
 from __future__ import annotations
 
+import datetime
 import math
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -133,16 +135,33 @@ class ScheduledCapacity:
     Args:
         name: the action's name.
         schedule: ``at(yyyy-mm-ddThh:mm:ss)``, ``rate(<n> <unit>)`` or
-            ``cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)``, in UTC;
-            see :mod:`.schedule_times` for what the simulator evaluates.
+            ``cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)``, read in
+            ``time_zone``; see :mod:`.schedule_times` for what the simulator evaluates.
         min_capacity: the new lowest count, or ``None`` (unchanged).
         max_capacity: the new highest count, or ``None`` (unchanged).
+        time_zone: an IANA time zone; defaults to ``None``: UTC.
+        start_time: ISO 8601 time with an offset (``2026-03-02T08:00:00Z``) from which the
+            action fires; defaults to ``None``: from the trace's start.
+        end_time: ISO 8601 time with an offset before which it fires; defaults to ``None``.
     """
 
     name: str
     schedule: str
     min_capacity: int | None = None
     max_capacity: int | None = None
+    time_zone: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+
+    @property
+    def start(self) -> datetime.datetime | None:
+        """``start_time`` as a datetime."""
+        return _instant(self.start_time)
+
+    @property
+    def end(self) -> datetime.datetime | None:
+        """``end_time`` as a datetime."""
+        return _instant(self.end_time)
 
     def problems(self, problems: Problems, parameter: str) -> None:
         """Record what is wrong with this action, naming ``parameter``."""
@@ -157,6 +176,19 @@ class ScheduledCapacity:
             value = getattr(self, bound)
             if value is not None and not is_whole(value, 1):
                 problems.add(f"{parameter}.{bound}", value, f"{CAPACITY_RULE}, or None (unchanged)")
+        if self.time_zone is not None and not _is_time_zone(self.time_zone):
+            problems.add(
+                f"{parameter}.time_zone", self.time_zone, "an IANA time zone name, e.g. 'Europe/Paris', or None"
+            )
+        for bound in ("start_time", "end_time"):
+            value = getattr(self, bound)
+            if value is not None and _instant(value) is None:
+                problems.add(
+                    f"{parameter}.{bound}", value, "an ISO 8601 time with an offset, e.g. 2026-03-02T08:00:00Z"
+                )
+        start, end = self.start, self.end
+        if start is not None and end is not None and not start < end:
+            problems.add(f"{parameter}.end_time", self.end_time, f"a time after start_time ({self.start_time})")
         if self.min_capacity is None and self.max_capacity is None:
             problems.add(parameter, self.name, "an action that sets min_capacity, max_capacity or both")
         elif (
@@ -171,7 +203,37 @@ class ScheduledCapacity:
             "schedule": self.schedule,
             "min_capacity": self.min_capacity,
             "max_capacity": self.max_capacity,
+            **{
+                key: value
+                for key, value in (
+                    ("time_zone", self.time_zone),
+                    ("start_time", self.start_time),
+                    ("end_time", self.end_time),
+                )
+                if value is not None
+            },
         }
+
+
+def _instant(text: object) -> datetime.datetime | None:
+    """``text`` as an aware datetime, or ``None`` if it is not an ISO 8601 time with an offset."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None and when.utcoffset() is not None else None
+
+
+def _is_time_zone(name: object) -> bool:
+    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -381,7 +443,13 @@ def _policy_from_json(problems: Problems, item: Any, where: str) -> SimulatedPol
 
 
 def _schedule_from_json(problems: Problems, item: Any, where: str) -> ScheduledCapacity | None:
-    read = _fields(problems, item, where, {"name", "schedule"}, {"min_capacity", "max_capacity"})
+    read = _fields(
+        problems,
+        item,
+        where,
+        {"name", "schedule"},
+        {"min_capacity", "max_capacity", "time_zone", "start_time", "end_time"},
+    )
     if read is None:
         return None
     return ScheduledCapacity(
@@ -389,4 +457,7 @@ def _schedule_from_json(problems: Problems, item: Any, where: str) -> ScheduledC
         schedule=read["schedule"],
         min_capacity=read.get("min_capacity"),
         max_capacity=read.get("max_capacity"),
+        time_zone=read.get("time_zone"),
+        start_time=read.get("start_time"),
+        end_time=read.get("end_time"),
     )

@@ -144,7 +144,15 @@ def bound_changes(config: SimulationConfig, trace: Trace) -> list[tuple[int, int
         return []
     events: list[tuple[int, int, int | None, int | None]] = []
     for order, action in enumerate(config.schedules):
-        for minute in firing_minutes(action.schedule, trace.start, trace.minutes).tolist():
+        fired = firing_minutes(
+            action.schedule,
+            trace.start,
+            trace.minutes,
+            time_zone=action.time_zone,
+            start_time=action.start,
+            end_time=action.end,
+        )
+        for minute in fired.tolist():
             events.append((minute, order, action.min_capacity, action.max_capacity))
     events.sort(key=lambda event: (event[0], event[1]))
     low, high = config.min_capacity, config.max_capacity

@@ -119,6 +119,12 @@ def preset_python(config: SimulationConfig) -> str:
             for bound in ("min_capacity", "max_capacity")
             if getattr(action, bound) is not None
         )
+        + ("" if action.time_zone is None else f", time_zone={action.time_zone!r}")
+        + "".join(
+            f", {bound}=datetime.datetime.fromisoformat({getattr(action, bound)!r})"
+            for bound in ("start_time", "end_time")
+            if getattr(action, bound) is not None
+        )
         + "))\n"
         for action in config.schedules
     )

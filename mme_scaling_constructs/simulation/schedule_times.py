@@ -1,7 +1,8 @@
 """When scheduled actions fire within a trace.
 
 The simulator evaluates the schedule expressions of Application Auto Scaling's
-``PutScheduledAction`` in UTC (https://docs.aws.amazon.com/autoscaling/application/userguide/
+``PutScheduledAction`` in the action's time zone, UTC by default, between its start and end
+times (https://docs.aws.amazon.com/autoscaling/application/userguide/
 application-auto-scaling-scheduled-scaling.html):
 
 - ``at(yyyy-mm-ddThh:mm:ss)``: once, at that minute.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 from typing import Final
 
 import numpy as np
@@ -120,36 +122,84 @@ def _daily(epoch_minute: int, minutes: int, minute_of_day: int, days: set[int] |
     return found
 
 
-def firing_minutes(schedule: str, start: datetime.datetime, minutes: int) -> IntArray:
+#: Minutes between two reads of a time zone's UTC offset: offsets change on quarter hours.
+_OFFSET_STEP_MINUTES: Final = 15
+
+
+def _local_minutes(epoch_minute: int, minutes: int, zone: zoneinfo.ZoneInfo) -> IntArray:
+    """Each trace minute as a minute count of the wall clock in ``zone`` (UTC minutes plus the offset)."""
+    steps = np.arange(0, minutes, _OFFSET_STEP_MINUTES, dtype=np.int64)
+    offsets = np.array(
+        [
+            (
+                datetime.datetime.fromtimestamp(int(epoch_minute + step) * 60, tz=zone).utcoffset()
+                or datetime.timedelta()
+            )
+            // datetime.timedelta(minutes=1)
+            for step in steps.tolist()
+        ],
+        dtype=np.int64,
+    )
+    return epoch_minute + np.arange(minutes, dtype=np.int64) + np.repeat(offsets, _OFFSET_STEP_MINUTES)[:minutes]
+
+
+def firing_minutes(
+    schedule: str,
+    start: datetime.datetime,
+    minutes: int,
+    *,
+    time_zone: str | None = None,
+    start_time: datetime.datetime | None = None,
+    end_time: datetime.datetime | None = None,
+) -> IntArray:
     """The minutes (indices into the trace) at which ``schedule`` fires, ascending.
 
     Args:
         schedule: a valid expression (see :func:`schedule_problem`).
         start: the UTC time of the trace's first minute.
         minutes: the trace's length.
+        time_zone: the IANA zone ``at`` and ``cron`` expressions are read in; defaults to UTC.
+        start_time: the action fires from this instant on (a ``rate`` counts from it);
+            defaults to ``None``: from the trace's start.
+        end_time: the action fires before this instant; defaults to ``None``: to the end.
     """
+    first = 0 if start_time is None else max(0, -(-int((start_time - start).total_seconds()) // 60))
+    last = minutes if end_time is None else min(minutes, -(-int((end_time - start).total_seconds()) // 60))
+    found = _fired(schedule, start, minutes, None if time_zone is None else zoneinfo.ZoneInfo(time_zone), first)
+    return found[(found >= first) & (found < last)]
+
+
+def _fired(
+    schedule: str, start: datetime.datetime, minutes: int, zone: zoneinfo.ZoneInfo | None, first: int
+) -> IntArray:
     at = AT_PATTERN.fullmatch(schedule)
     if at is not None:
-        when = datetime.datetime.fromisoformat(at[1]).replace(tzinfo=datetime.UTC)
+        when = datetime.datetime.fromisoformat(at[1]).replace(tzinfo=zone or datetime.UTC)
         offset = int((when - start).total_seconds() // 60)
         return np.array([offset] if 0 <= offset < minutes else [], dtype=np.int64)
     rate = RATE_PATTERN.fullmatch(schedule)
     if rate is not None:
-        return np.arange(0, minutes, int(rate[1]) * _UNIT_MINUTES[rate[2]], dtype=np.int64)
+        return np.arange(first, minutes, int(rate[1]) * _UNIT_MINUTES[rate[2]], dtype=np.int64)
     cron = CRON_PATTERN.fullmatch(schedule)
     assert cron is not None
     epoch_minute = int(start.timestamp() // 60)
     fields = cron[1].split(" ")
-    if fields[0].isdigit() and fields[1].isdigit() and all(f in ("*", "?") for f in (fields[2], fields[3], fields[5])):
+    simple_daily = all(f in ("*", "?") for f in (fields[2], fields[3], fields[5]))
+    if zone is None and fields[0].isdigit() and fields[1].isdigit() and simple_daily:
         return _daily(epoch_minute, minutes, int(fields[1]) * 60 + int(fields[0]), _field_values(fields[4], 4))
-    stamps = (epoch_minute + np.arange(minutes, dtype=np.int64)).astype("datetime64[m]")
+    wall = (
+        epoch_minute + np.arange(minutes, dtype=np.int64)
+        if zone is None
+        else _local_minutes(epoch_minute, minutes, zone)
+    )
+    stamps = wall.astype("datetime64[m]")
     days = stamps.astype("datetime64[D]")
     months = stamps.astype("datetime64[M]")
     years = stamps.astype("datetime64[Y]")
     day_number = days.astype(np.int64)
     parts = (
-        (epoch_minute + np.arange(minutes, dtype=np.int64)) % 60,
-        ((epoch_minute + np.arange(minutes, dtype=np.int64)) // 60) % 24,
+        wall % 60,
+        (wall // 60) % 24,
         (days - months).astype(np.int64) + 1,
         (months - years).astype(np.int64) + 1,
         (day_number + 4) % 7 + 1,

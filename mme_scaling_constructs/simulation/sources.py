@@ -87,9 +87,6 @@ def config_from_template(template: Any, *, instance_type: str | None = None) -> 
     schedules = []
     for index, action in enumerate(target.scheduled_actions):
         at = f"{where}.ScheduledActions[{index}]"
-        zone = action.get("Timezone")
-        if zone not in (None, "UTC", "Etc/UTC"):
-            problems.add(f"{at}.Timezone", zone, "UTC (the simulator evaluates schedules in UTC)")
         bounds = action.get("ScalableTargetAction", {})
         schedules.append(
             ScheduledCapacity(
@@ -97,6 +94,9 @@ def config_from_template(template: Any, *, instance_type: str | None = None) -> 
                 schedule=str(action.get("Schedule", "")),
                 min_capacity=bounds.get("MinCapacity"),
                 max_capacity=bounds.get("MaxCapacity"),
+                time_zone=action.get("Timezone"),
+                start_time=action.get("StartTime"),
+                end_time=action.get("EndTime"),
             )
         )
     suspended = target.suspended_state or {}
@@ -217,17 +217,16 @@ def config_from_preset(preset: Any, instance_type: str) -> SimulationConfig:
     for index, step in enumerate(preset.step_policies):
         problems.add(f"preset.step_policies[{index}]", step.construct_id, _SIMULATED)
     schedules = []
-    for index, action in enumerate(preset.schedules):
-        if action.time_zone is not None or action.start_time is not None or action.end_time is not None:
-            problems.add(
-                f"preset.schedules[{index}]", action.name, "a scheduled action in UTC without start_time or end_time"
-            )
+    for action in preset.schedules:
         schedules.append(
             ScheduledCapacity(
                 name=action.name,
                 schedule=action.schedule,
                 min_capacity=action.min_capacity,
                 max_capacity=action.max_capacity,
+                time_zone=action.time_zone,
+                start_time=None if action.start_time is None else action.start_time.isoformat(),
+                end_time=None if action.end_time is None else action.end_time.isoformat(),
             )
         )
     state = preset.suspended_state
