@@ -46,6 +46,7 @@ from mme_scaling_constructs.validation import (
     check_instance_of,
     check_sagemaker_name,
     check_whole_number,
+    is_string_token,
     is_token,
 )
 
@@ -370,9 +371,9 @@ def _validate(
 ) -> None:
     problems = Problems("MultiModelEndpoint")
     check_instance_of(problems, "scope", scope, Construct, "a construct (e.g. a Stack)")
-    if not is_token(image_uri) and not (isinstance(image_uri, str) and EcrImage.parse(image_uri)):
+    if not is_string_token(image_uri) and not (isinstance(image_uri, str) and EcrImage.parse(image_uri)):
         problems.add("image_uri", image_uri, ECR_IMAGE_RULE)
-    if not is_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
+    if not is_string_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
     if role is not None and not _has(role, "role_arn", "add_to_principal_policy"):

@@ -85,7 +85,7 @@ def check_expression(problems: Problems, parameter: str, value: Any) -> None:
 
 def check_label(problems: Problems, value: Any) -> None:
     """Record a problem unless ``value`` (the parameter ``label``) is ``None``, a token or label text."""
-    if value is not None and not is_token(value) and not (isinstance(value, str) and TEXT_PATTERN.fullmatch(value)):
+    if value is not None and not (isinstance(value, str) and (is_token(value) or TEXT_PATTERN.fullmatch(value))):
         problems.add("label", value, LABEL_RULE)
 
 

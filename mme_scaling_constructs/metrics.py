@@ -26,7 +26,7 @@ from mme_scaling_constructs.constants import (
 )
 from mme_scaling_constructs.errors import ConfigurationError, Problems
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
-from mme_scaling_constructs.validation import TEXT_PATTERN, TEXT_RULE, check_string, is_token
+from mme_scaling_constructs.validation import TEXT_PATTERN, TEXT_RULE, check_string, is_string_token, is_token
 
 #: Statistics target tracking accepts; percentiles are not among them.
 #: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_CustomizedMetricSpecification.html
@@ -133,14 +133,18 @@ class MetricSpec:
             rule=f"a CloudWatch namespace of 1 to {METRIC_NAME_MAX_LENGTH} characters, not starting with ':' "
             f"({TEXT_RULE})",
         )
-        if not is_token(self.statistic) and self.statistic not in TARGET_TRACKING_STATISTICS:
+        if not is_string_token(self.statistic) and self.statistic not in TARGET_TRACKING_STATISTICS:
             problems.add(
                 "statistic",
                 self.statistic,
                 f"one of {', '.join(TARGET_TRACKING_STATISTICS)} (target tracking accepts no percentiles)",
             )
         unit = self.unit
-        if unit is not None and not is_token(unit) and not (isinstance(unit, str) and unit in _unit_names().values()):
+        if (
+            unit is not None
+            and not is_string_token(unit)
+            and not (isinstance(unit, str) and unit in _unit_names().values())
+        ):
             problems.add("unit", unit, "a CloudWatch unit name, e.g. 'Percent', 'Count' or 'Microseconds'")
         if self.dimensions is not None:
             dimensions = _check_dimensions(problems, self.dimensions)

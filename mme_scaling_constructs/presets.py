@@ -270,6 +270,12 @@ class ScalingPreset:
             )
         elif isinstance(instance_type, str):
             spec = lookup(instance_type)
+            if spec is None:
+                problems.add(
+                    "instance_type",
+                    instance_type,
+                    "a SageMaker hosting type in mme_scaling_constructs.INSTANCE_TYPES, or an InstanceSpec",
+                )
         elif spec is None:
             problems.add("instance_type", instance_type, "an ml.* instance type name or an InstanceSpec")
         device = Device.GPU if spec is not None and spec.is_gpu else Device.CPU
@@ -387,6 +393,16 @@ def _check_policies(problems: Problems, preset: ScalingPreset) -> None:
     )
     names = [p.construct_id for p in policies] + [p.construct_id for p in preset.step_policies]
     _check_distinct(problems, "policies", list(names), names, "policies with different names")
+    given = [(index, p.policy_name) for index, p in enumerate(policies) if isinstance(p.policy_name, str)]
+    seen: set[str] = set()
+    for index, name in given:
+        if name in seen and not is_token(name):
+            problems.add(
+                f"policies[{index}].policy_name",
+                name,
+                "a policy name no other policy of the target has: Application Auto Scaling keys policies by name",
+            )
+        seen.add(name)
     _check_distinct(
         problems,
         "schedules",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from typing import Any, Final
 
@@ -38,6 +39,7 @@ from mme_scaling_constructs.validation import (
     check_instance_of,
     check_sagemaker_name,
     cooldown_seconds,
+    is_string_token,
     is_token,
 )
 
@@ -81,7 +83,7 @@ class EndpointScaling(Construct, VariantMetrics):
     ) -> None:
         problems = Problems("EndpointScaling")
         check_instance_of(problems, "scope", scope, Construct, "a construct (e.g. a Stack)")
-        if not is_token(endpoint_name) and not isinstance(endpoint_name, str):
+        if not isinstance(endpoint_name, str):
             problems.add("endpoint_name", endpoint_name, SAGEMAKER_NAME_RULE)
         else:
             check_sagemaker_name(problems, "endpoint_name", endpoint_name)
@@ -171,7 +173,7 @@ class EndpointScaling(Construct, VariantMetrics):
         return appscaling.CfnScalingPolicy(
             self,
             spec.construct_id,
-            policy_name=f"{self._policy_name_prefix}{spec.construct_id}"
+            policy_name=generated_policy_name(self._policy_name_prefix, spec.construct_id)
             if spec.policy_name is None
             else spec.policy_name,
             policy_type=TARGET_TRACKING_POLICY_TYPE,
@@ -230,6 +232,19 @@ class EndpointScaling(Construct, VariantMetrics):
             )
 
 
+#: Longest ``PolicyName`` Application Auto Scaling takes (botocore ``PutScalingPolicy``).
+POLICY_NAME_MAX_LENGTH: Final = 256
+
+
+def generated_policy_name(prefix: str, construct_id: str) -> str:
+    """``prefix + construct_id``, shortened past 256 characters with a hash of the whole, so it stays unique."""
+    name = f"{prefix}{construct_id}"
+    if len(name) <= POLICY_NAME_MAX_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8].upper()
+    return f"{name[: POLICY_NAME_MAX_LENGTH - len(digest)]}{digest}"
+
+
 def service_linked_role_arn(stack: Stack) -> str:
     """ARN of ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` in the stack's account.
 
@@ -273,7 +288,7 @@ def scaling_problems(
     if preset is not None and not isinstance(preset, ScalingPreset):
         problems.add(preset_parameter, preset, "a ScalingPreset (e.g. ScalingPreset.cpu()) or None")
         return problems.found
-    if preset is None and is_token(instance_type):
+    if preset is None and is_string_token(instance_type):
         problems.add(
             preset_parameter,
             None,
@@ -297,12 +312,12 @@ def resolve_instance_type(instance_type: str | InstanceSpec) -> InstanceSpec | N
     """The hardware of ``instance_type``: the given spec, the catalogue's, or ``None`` for a token."""
     if isinstance(instance_type, InstanceSpec):
         return instance_type
-    return None if is_token(instance_type) else lookup(instance_type)
+    return None if is_string_token(instance_type) else lookup(instance_type)
 
 
 def _check_instance_type(problems: Problems, instance_type: Any, *, scaled: bool = True) -> InstanceSpec | None:
     """Record problems with an instance type; return its hardware if it is usable."""
-    if is_token(instance_type):
+    if is_string_token(instance_type):
         return None
     if isinstance(instance_type, InstanceSpec):
         instance = instance_type

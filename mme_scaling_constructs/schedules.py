@@ -23,8 +23,6 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 
 from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.validation import (
-    MIN_CAPACITY_RULE,
-    WHOLE_NUMBER_RULE,
     check_capacities,
     check_string,
     is_number,
@@ -261,8 +259,6 @@ class ScheduledScaling:
 
     def __post_init__(self) -> None:
         problems = Problems("ScheduledScaling")
-        if _is_odd_token(self.name, str):
-            problems.add("name", self.name, ACTION_NAME_RULE)
         check_string(
             problems,
             "name",
@@ -273,10 +269,6 @@ class ScheduledScaling:
         )
         if not _is_token_of(self.schedule, str) and (problem := schedule_problem(self.schedule)) is not None:
             problems.add("schedule", self.schedule, problem)
-        if _is_odd_token(self.min_capacity, float):
-            problems.add("min_capacity", self.min_capacity, MIN_CAPACITY_RULE)
-        if _is_odd_token(self.max_capacity, float):
-            problems.add("max_capacity", self.max_capacity, WHOLE_NUMBER_RULE)
         check_capacities(problems, self.min_capacity, self.max_capacity, optional=True)
         zone = self.time_zone
         if not (zone is None or _is_token_of(zone, str) or (isinstance(zone, str) and zone in _time_zones())):
@@ -348,11 +340,6 @@ class ScheduledScaling:
 def _is_token_of(value: Any, kind: type) -> bool:
     """Whether ``value`` is a token of the Python type CDK takes there (``str`` or ``float``)."""
     return isinstance(value, kind) and not isinstance(value, bool) and is_token(value)
-
-
-def _is_odd_token(value: Any, kind: type) -> bool:
-    """Whether ``value`` holds a token but is not one of type ``kind``, e.g. a list of string tokens."""
-    return is_token(value) and not _is_token_of(value, kind)
 
 
 def _literal(value: Any) -> bool:

@@ -27,8 +27,10 @@ RESOURCES_PER_ENDPOINT: Final = 7
 #: Default endpoints per stack: 60 x 7 = 420 resources, leaving room for step policies,
 #: alarms and other resources of the stack.
 DEFAULT_ENDPOINTS_PER_STACK: Final = 60
-#: Stack names: letters, digits and hyphens, starting with a letter (CloudFormation).
+#: Stack names: letters, digits and hyphens, starting with a letter, at most 128 (CloudFormation).
 STACK_NAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+#: Room a stack prefix leaves for the stack's number.
+STACK_NUMBER_DIGITS: Final = 6
 #: Endpoint keys: what the file is keyed by, e.g. a tenant id.
 KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 SUBJECT: Final = "StackAssignment"
@@ -59,10 +61,16 @@ class StackAssignment:
         max_endpoints_per_stack: int = DEFAULT_ENDPOINTS_PER_STACK,
     ) -> None:
         problems = Problems(SUBJECT)
-        if not isinstance(path, (str, Path)) or not str(path):
+        if not isinstance(path, (str, Path)) or not str(path) or "\0" in str(path):
             problems.add("path", path, "a path to a JSON file")
-        if not (isinstance(stack_prefix, str) and STACK_NAME_PATTERN.fullmatch(f"{stack_prefix}1")):
-            problems.add("stack_prefix", stack_prefix, "letters, digits and hyphens, starting with a letter")
+        if not (
+            isinstance(stack_prefix, str) and STACK_NAME_PATTERN.fullmatch(f"{stack_prefix}{'9' * STACK_NUMBER_DIGITS}")
+        ):
+            problems.add(
+                "stack_prefix",
+                stack_prefix,
+                f"letters, digits and hyphens, starting with a letter, at most {128 - STACK_NUMBER_DIGITS} characters",
+            )
         limit = MAX_RESOURCES_PER_STACK // RESOURCES_PER_ENDPOINT
         if not (
             isinstance(max_endpoints_per_stack, int)
@@ -115,8 +123,17 @@ class StackAssignment:
         return stack
 
     def save(self) -> None:
-        """Write the assignment back to the file (stacks and keys in assignment order)."""
-        self.path.write_text(json.dumps(self._stacks, indent=2) + "\n")
+        """Write the assignment back to the file (stacks and keys in assignment order).
+
+        Raises:
+            ConfigurationError: if the file cannot be written, naming it.
+        """
+        try:
+            self.path.write_text(json.dumps(self._stacks, indent=2) + "\n")
+        except OSError as error:
+            raise ConfigurationError(
+                SUBJECT, [Problem(parameter="path", value=str(self.path), allowed=f"a writable file ({error})")]
+            ) from None
 
     def _new_stack_name(self) -> str:
         number = len(self._stacks) + 1
@@ -125,19 +142,28 @@ class StackAssignment:
         return f"{self.stack_prefix}{number}"
 
 
+def _without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (as a hand-merged file can have)."""
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} given more than once")
+    return dict(pairs)
+
+
 def _read(path: Path) -> dict[str, list[str]]:
     """The assignment in ``path``, or an empty one if the file does not exist."""
     try:
         text = path.read_text()
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ConfigurationError(
             SUBJECT, [Problem(parameter="path", value=str(path), allowed=f"a readable file ({error})")]
         ) from None
     try:
-        document: Any = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+        document: Any = json.loads(text, object_pairs_hook=_without_duplicate_keys)
+    except (ValueError, RecursionError) as error:
         raise ConfigurationError(
             SUBJECT, [Problem(parameter="path", value=str(path), allowed=f"valid JSON ({error})")]
         ) from None

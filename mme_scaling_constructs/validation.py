@@ -82,6 +82,16 @@ def is_token(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
+def is_string_token(value: Any) -> bool:
+    """Whether ``value`` is a string token: the only token a string parameter may take."""
+    return isinstance(value, str) and is_token(value)
+
+
+def is_number_token(value: Any) -> bool:
+    """Whether ``value`` is a number token: the only token a number parameter may take."""
+    return isinstance(value, float) and is_token(value)
+
+
 def is_number(value: Any) -> bool:
     """Whether ``value`` is a finite ``int`` or ``float`` (not a ``bool``, NaN or infinity)."""
     if isinstance(value, bool):
@@ -92,11 +102,11 @@ def is_number(value: Any) -> bool:
 
 
 def check_positive(problems: Problems, parameter: str, value: Any, unit: str = "") -> bool:
-    """Record a problem unless ``value`` is a finite number greater than 0 (or a token).
+    """Record a problem unless ``value`` is a finite number greater than 0 (or a number token).
 
     Returns True when ``value`` is a valid literal that further comparisons may use.
     """
-    if is_token(value):
+    if is_number_token(value):
         return False
     if not is_number(value) or value <= 0:
         suffix = f" ({unit})" if unit else ""
@@ -106,11 +116,11 @@ def check_positive(problems: Problems, parameter: str, value: Any, unit: str = "
 
 
 def check_target_value(problems: Problems, parameter: str, value: Any, unit: str = "") -> bool:
-    """Record a problem unless ``value`` is a target value Application Auto Scaling accepts (or a token).
+    """Record a problem unless ``value`` is a target value Application Auto Scaling accepts (or a number token).
 
     Returns True when ``value`` is a valid literal.
     """
-    if is_token(value):
+    if is_number_token(value):
         return False
     if not is_number(value) or not MIN_TARGET_VALUE <= value <= MAX_TARGET_VALUE:
         problems.add(parameter, value, f"{_TARGET_VALUE_RANGE} ({unit})" if unit else TARGET_VALUE_RULE)
@@ -119,11 +129,11 @@ def check_target_value(problems: Problems, parameter: str, value: Any, unit: str
 
 
 def check_percent(problems: Problems, parameter: str, value: Any, per: str) -> bool:
-    """Record a problem unless ``value`` is a percentage in (0, 100] (or a token).
+    """Record a problem unless ``value`` is a percentage in (0, 100] (or a number token).
 
     Returns True when ``value`` is a valid literal.
     """
-    if is_token(value):
+    if is_number_token(value):
         return False
     if not is_number(value) or not 0 < value <= 100:
         problems.add(parameter, value, f"a percentage per {per} greater than 0 and at most 100")
@@ -154,12 +164,12 @@ def check_capacities(problems: Problems, min_capacity: Any, max_capacity: Any, *
 def check_whole_number(
     problems: Problems, parameter: str, value: Any, allowed: str, *, minimum: int = 1, maximum: int = MAX_INT32
 ) -> bool:
-    """Record ``allowed`` as the problem unless ``value`` is an ``int`` from ``minimum`` to ``maximum`` (or a token).
+    """Record ``allowed`` unless ``value`` is an ``int`` from ``minimum`` to ``maximum`` (or a number token).
 
     ``maximum`` defaults to 2^31 - 1. Returns True when ``value`` is a valid literal that
     further comparisons may use.
     """
-    if is_token(value):
+    if is_number_token(value):
         return False
     if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
         problems.add(parameter, value, allowed)
@@ -168,7 +178,7 @@ def check_whole_number(
 
 
 def check_bool(problems: Problems, parameter: str, value: Any) -> bool:
-    """Record a problem unless ``value`` is ``True`` or ``False`` (or a token)."""
+    """Record a problem unless ``value`` is ``True`` or ``False`` (or a number token)."""
     if is_token(value) or isinstance(value, bool):
         return True
     problems.add(parameter, value, "True or False")
@@ -187,10 +197,11 @@ def check_string(
 ) -> bool:
     """Record a problem unless ``value`` is a string of 1 to ``max_length`` characters matching ``pattern``.
 
-    The whole string must match (a trailing newline does not pass). Tokens pass; with
-    ``optional``, so does ``None``. Returns True when ``value`` is a valid literal string.
+    The whole string must match (a trailing newline does not pass). String tokens pass (a
+    number or list token does not); with ``optional``, so does ``None``. Returns True when
+    ``value`` is a valid literal string.
     """
-    if (optional and value is None) or is_token(value):
+    if (optional and value is None) or is_string_token(value):
         return False
     if (
         not isinstance(value, str)

@@ -141,7 +141,7 @@ def test_invalid_arguments_are_all_named():
     assert str(caught.value) == (
         "Invalid simulation configuration (2 problems):\n"
         "  - max_rps_per_instance: got nan; allowed: a finite number greater than 0 (requests per second)\n"
-        "  - price_per_instance_hour: got -1; allowed: a finite number >= 0, or None"
+        "  - price_per_instance_hour: got -1; allowed: a number from 0 to 1e9, or None"
     )
 
 

@@ -131,3 +131,50 @@ def test_registering_the_commands_imports_no_numpy():
         "add_commands(argparse.ArgumentParser().add_subparsers()); print('numpy' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["simulate", "--max-rps-per-instance", "1e-320", "--instance-type", "ml.m5.xlarge"],
+            "max_rps_per_instance: got 1e-320; allowed: a rate at which the trace's peak",
+        ),
+        (
+            ["recommend", "--max-rps-per-instance", "1e-320", "--instance-type", "ml.m5.xlarge"],
+            "max_rps_per_instance: got 1e-320; allowed: a rate at which the trace's peak",
+        ),
+        (
+            [
+                "simulate",
+                "--max-rps-per-instance",
+                "10",
+                "--instance-type",
+                "ml.m5.xlarge",
+                "--price-per-instance-hour",
+                "1e308",
+            ],
+            "price_per_instance_hour: got 1e+308; allowed: a number from 0 to 1e9, or None",
+        ),
+    ],
+)
+def test_numbers_that_overflow_the_model_are_refused(run, trace_file, argv, message):
+    with pytest.raises(SimulationInputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
+        run(argv[0], trace_file, *argv[1:])
+
+
+def test_a_tiny_utilization_target_runs_at_max_capacity(run, trace_file, tmp_path):
+    out = tmp_path / "r.json"
+    run(
+        "simulate",
+        trace_file,
+        "--max-rps-per-instance",
+        10,
+        "--instance-type",
+        "ml.m5.xlarge",
+        "--utilization-percent",
+        "1e-300",
+        "--json",
+        out,
+    )
+    assert json.loads(out.read_text())["instance_minutes"] == 4 * 1440

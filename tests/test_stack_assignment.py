@@ -68,7 +68,8 @@ def test_assignment_is_stable_and_bounded_over_any_history(tmp_path_factory, bat
         ),
         (
             {"stack_prefix": "1bad"},
-            "stack_prefix: got '1bad'; allowed: letters, digits and hyphens, starting with a letter",
+            "stack_prefix: got '1bad'; allowed: letters, digits and hyphens, starting with a letter, at most 122 "
+            "characters",
         ),
     ],
 )
@@ -117,3 +118,27 @@ def test_the_limit_is_checked_once_per_stack(stack):
     EndpointScaling(stack, "Scaling", endpoint_name="e", instance_type="ml.c5.xlarge")
     assert len(stack.node.validate()) == 0
     assert cdk.App.of(stack).synth().get_stack_by_name("TestStack").template["Resources"]
+
+
+def test_a_stack_listed_twice_in_the_file_is_refused(tmp_path):
+    """A hand-merged file with a repeated stack would silently unassign endpoints, which then move."""
+    path = tmp_path / "stacks.json"
+    path.write_text('{"Endpoints1": ["a"], "Endpoints1": ["b"]}')
+    with pytest.raises(ConfigurationError, match="allowed: valid JSON \\(Endpoints1 given more than once\\)"):
+        StackAssignment(path)
+
+
+def test_stack_names_stay_within_cloudformations_length(tmp_path):
+    with pytest.raises(ConfigurationError, match="stack_prefix: got 'EEEE"):
+        StackAssignment(tmp_path / "s.json", stack_prefix="E" * 123)
+    assignment = StackAssignment(tmp_path / "s.json", stack_prefix="E" * 122, max_endpoints_per_stack=1)
+    assert max(len(assignment.stack_for(f"k{i}")) for i in range(12)) <= 128
+
+
+def test_unusable_paths_are_named(tmp_path):
+    with pytest.raises(ConfigurationError, match="path: got 'a\\\\x00b'"):
+        StackAssignment("a\0b")
+    assignment = StackAssignment(tmp_path / "missing" / "dir" / "stacks.json")
+    assignment.stack_for("a")
+    with pytest.raises(ConfigurationError, match="allowed: a writable file"):
+        assignment.save()

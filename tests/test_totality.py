@@ -444,3 +444,55 @@ def test_cooldowns_default_without_a_jsii_call_at_import():
 def test_an_instance_spec_that_contradicts_the_catalogue_warns(stack, warnings_of):
     endpoint(stack, instance_type=InstanceSpec(instance_type="ml.c5.xlarge", vcpus=8))
     assert len(warnings_of(stack, "The InstanceSpec given for ml.c5.xlarge differs from the catalogue")) == 1
+
+
+def test_generated_policy_names_fit_in_256_characters(synth):
+    stack = cdk.Stack(cdk.App(), "S")
+    EndpointScaling(stack, "E" * 240, endpoint_name="ep", instance_type="ml.m5.xlarge")
+    names = [
+        policy["Properties"]["PolicyName"]
+        for policy in synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    ]
+    assert len(names) == 2
+    assert all(len(name) == 256 for name in names)
+    assert len(set(names)) == 2
+
+
+def test_two_policies_with_one_policy_name_are_refused():
+    from mme_scaling_constructs import HighResolutionConcurrencyPolicy
+
+    assert problems_of(
+        lambda: ScalingPreset.custom(
+            InvocationsPerInstancePolicy(policy_name="p"),
+            HighResolutionConcurrencyPolicy(target_concurrent_requests=5, policy_name="p"),
+        )
+    ) == [
+        "policies[1].policy_name: got 'p'; allowed: a policy name no other policy of the target has: Application "
+        "Auto Scaling keys policies by name"
+    ]
+
+
+@pytest.mark.parametrize("name", ["garbage", "", "ml.m5.xlarge\n", "ML.M5.XLARGE"])
+def test_a_preset_for_an_unknown_instance_type_is_refused(name):
+    assert problems_of(lambda: ScalingPreset.for_instance_type(name)) == [
+        f"instance_type: got {name!r}; allowed: a SageMaker hosting type in mme_scaling_constructs.INSTANCE_TYPES, "
+        "or an InstanceSpec"
+    ]
+
+
+def test_a_token_of_the_wrong_kind_is_refused(stack):
+    number = cdk.Token.as_number(cdk.Fn.ref("N"))
+    listed = cdk.Token.as_list(cdk.Fn.ref("L"))
+    text = cdk.Fn.ref("T")
+    for build, parameter in (
+        (lambda: EndpointScaling(stack, "E", endpoint_name=number, instance_type="ml.m5.xlarge"), "endpoint_name"),
+        (lambda: EndpointScaling(stack, "E", endpoint_name=listed, instance_type="ml.m5.xlarge"), "endpoint_name"),
+        (lambda: endpoint(stack, image_uri=number), "image_uri"),
+        (lambda: endpoint(stack, model_data_url=listed), "model_data_url"),
+        (lambda: endpoint(stack, initial_instance_count=text), "initial_instance_count"),
+        (lambda: endpoint(stack, variant_name=number), "variant_name"),
+        (lambda: MetricSpec(metric_name="m", statistic=number), "statistic"),
+    ):
+        (problem,) = problems_of(build)
+        assert problem.startswith(f"{parameter}: got ")
+    assert stack.node.children == []

@@ -115,7 +115,7 @@ class ScalingDashboard(Construct):
         scalings = _scalings(problems, endpoints)
         if (
             dashboard_name is not None
-            and not is_token(dashboard_name)
+            and not (isinstance(dashboard_name, str) and is_token(dashboard_name))
             and not (isinstance(dashboard_name, str) and DASHBOARD_NAME_PATTERN.fullmatch(dashboard_name))
         ):
             problems.add("dashboard_name", dashboard_name, DASHBOARD_NAME_RULE)

@@ -18,6 +18,7 @@ from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.simulation.config import SimulationConfig
 from mme_scaling_constructs.simulation.model import (
     CEIL_TOLERANCE,
+    MAX_INSTANCES,
     NEVER,
     alarm_targets,
     check_rate,
@@ -144,7 +145,7 @@ def simulate_many(
         if grow.any():
             cooling = (t - last_out) < out_cooldown
             used = np.where(cooling, load / capacity, metric)
-            new = np.ceil(capacity * used / out_target - CEIL_TOLERANCE).astype(np.int64)
+            new = np.ceil(np.minimum(capacity * used / out_target, MAX_INSTANCES) - CEIL_TOLERANCE).astype(np.int64)
             np.clip(new, low, high, out=new)
             grow &= new > capacity
             if grow.any():
@@ -157,7 +158,9 @@ def simulate_many(
         if shrink.any():
             shrink &= (t - last_in) >= in_cooldown
             if shrink.any():
-                new = np.ceil(capacity * metric / in_target - CEIL_TOLERANCE).astype(np.int64)
+                new = np.ceil(np.minimum(capacity * metric / in_target, MAX_INSTANCES) - CEIL_TOLERANCE).astype(
+                    np.int64
+                )
                 np.clip(new, low, high, out=new)
                 shrink &= new < capacity
                 if shrink.any():

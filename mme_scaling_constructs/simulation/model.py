@@ -117,16 +117,42 @@ def check_rate(problems: Problems, max_rps_per_instance: object) -> bool:
     return True
 
 
+#: Highest price per instance-hour: costs of a trace's instance-hours stay finite numbers.
+MAX_PRICE_PER_INSTANCE_HOUR: Final = 1e9
+#: Most instances a variant can have: capacities are 32-bit integers in Application Auto Scaling.
+MAX_INSTANCES: Final = 2**31 - 1
+
+
 def check_price(problems: Problems, price: object) -> None:
-    """Record a problem unless ``price`` is ``None`` or a finite number >= 0."""
-    if price is not None and (not is_number(price) or price < 0):  # type: ignore[operator]
-        problems.add("price_per_instance_hour", price, "a finite number >= 0, or None")
+    """Record a problem unless ``price`` is ``None`` or a finite number from 0 to 1e9."""
+    if price is not None and (not is_number(price) or not 0 <= price <= MAX_PRICE_PER_INSTANCE_HOUR):  # type: ignore[operator]
+        problems.add("price_per_instance_hour", price, "a number from 0 to 1e9, or None")
+
+
+def instances_for(ratio: float) -> int:
+    """``ceil(ratio)`` as an instance count, held at 2^31 - 1 when the ratio is larger (or infinite)."""
+    if not ratio < MAX_INSTANCES:
+        return MAX_INSTANCES
+    return math.ceil(ratio - CEIL_TOLERANCE)
 
 
 def static_peak_instances(trace: Trace, max_rps_per_instance: float) -> int:
-    """``ceil(peak / (max_rps_per_instance x 60))``, at least 1: a static fleet that is never overloaded."""
+    """``ceil(peak / (max_rps_per_instance x 60))``, at least 1: a static fleet that is never overloaded.
+
+    Raises:
+        ConfigurationError: if the peak needs more instances than a variant can have (2^31 - 1).
+    """
     peak = float(trace.invocations.max())
-    return max(1, math.ceil(peak / (max_rps_per_instance * 60) - CEIL_TOLERANCE))
+    needed = instances_for(peak / (max_rps_per_instance * 60))
+    if needed >= MAX_INSTANCES:
+        problems = Problems("simulation")
+        problems.add(
+            "max_rps_per_instance",
+            max_rps_per_instance,
+            f"a rate at which the trace's peak ({peak:g} per minute) needs fewer than {MAX_INSTANCES} instances",
+        )
+        problems.raise_if_any()
+    return max(1, needed)
 
 
 def cooldown_minutes(seconds: int) -> int:
@@ -199,6 +225,7 @@ def simulate(
         if not isinstance(value, kind):
             problems.add(name, value, f"a {kind.__name__ if isinstance(kind, type) else 'ModelParameters'}")
     problems.raise_if_any()
+    static_peak_instances(trace, max_rps_per_instance)  # refuses a rate the peak would need too many instances at
     model = parameters if parameters is not None else ModelParameters()
     capacity, in_service, activities = _run(trace, config, float(max_rps_per_instance), model)
     return result_of(trace, max_rps_per_instance, capacity, in_service, activities, price_per_instance_hour)
@@ -213,8 +240,8 @@ def result_of(
     price_per_instance_hour: float | None,
 ) -> SimulationResult:
     """The figures of a run from its capacity and in-service instances per minute."""
-    ratios = trace.invocations / (in_service * (max_rps_per_instance * 60))
     static = static_peak_instances(trace, max_rps_per_instance)
+    ratios = trace.invocations / (in_service * (max_rps_per_instance * 60))
     return SimulationResult(
         minutes=trace.minutes,
         instance_minutes=int(capacity.sum()),
@@ -238,7 +265,7 @@ def initial_capacity(first_load: float, out_target: float, low: int, high: int) 
     """
     if math.isinf(out_target):
         return low
-    return min(max(math.ceil(first_load / out_target - CEIL_TOLERANCE), low), high)
+    return min(max(instances_for(first_load / out_target), low), high)
 
 
 def alarm_targets(config: SimulationConfig, rps: float) -> tuple[float, float | None]:
@@ -309,7 +336,7 @@ def _run(trace: Trace, config: SimulationConfig, rps: float, model: ModelParamet
         if above >= out_points:
             if out_allowed and capacity < high and not pending:
                 used = load / capacity if t - last_out < out_cooldown else metric
-                new = math.ceil(capacity * used / out_target - CEIL_TOLERANCE)
+                new = instances_for(capacity * used / out_target)
                 new = min(max(new, low), high)
                 if new > capacity:
                     if not pending:
@@ -322,7 +349,7 @@ def _run(trace: Trace, config: SimulationConfig, rps: float, model: ModelParamet
                     activities += 1
                     points.append((t + 1, capacity, serving))
         elif below >= in_points and in_allowed and capacity > low and not pending and t - last_in >= in_cooldown:
-            new = math.ceil(capacity * metric / in_divisor - CEIL_TOLERANCE)
+            new = instances_for(capacity * metric / in_divisor)
             new = max(min(new, high), low)
             if new < capacity:
                 serving = _remove(pending, serving, capacity - new)
