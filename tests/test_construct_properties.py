@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from mme_scaling_constructs import (
     AdjustmentType,
-    ConfigurationError,
     EndpointScaling,
     InstanceSpec,
     MetricSpec,
@@ -26,6 +25,7 @@ from mme_scaling_constructs import (
     StepScalingSpec,
 )
 from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL, lint_errors
+from tests.policy_helpers import attempt
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -85,18 +85,6 @@ def _preset_calls():
             min_capacity=maybe(CAPACITY),
         ),
     )
-
-
-def attempt(build):
-    """Run ``build``; return its result, or None when it raised ConfigurationError."""
-    try:
-        return build()
-    except ConfigurationError as error:
-        assert error.problems, "a ConfigurationError names at least one problem"
-        for problem in error.problems:
-            assert isinstance(problem.parameter, str) and problem.parameter
-            str(problem)
-        return None
 
 
 def assert_jsii_alive():

@@ -44,7 +44,7 @@ from mme_scaling_constructs import (
 from mme_scaling_constructs.export import scaling_in_template
 from mme_scaling_constructs.policies import ExpressionQuery, MetricQuery
 from tests.conftest import lint_errors
-from tests.policy_helpers import VARIANT_DIMENSIONS, scale
+from tests.policy_helpers import VARIANT_DIMENSIONS, attempt, scale
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 PUT_SCALING_POLICY = (
@@ -213,18 +213,6 @@ def policy_calls(wrong: bool = True) -> st.SearchStrategy[Any]:
             options(wrong),
         ),
     )
-
-
-def attempt(build: Any) -> Any:
-    """Run ``build``; return its result, or None when it raised ConfigurationError."""
-    try:
-        return build()
-    except ConfigurationError as error:
-        assert error.problems, "a ConfigurationError names at least one problem"
-        for problem in error.problems:
-            assert isinstance(problem.parameter, str) and problem.parameter
-        str(error)
-        return None
 
 
 def exported_configuration(policy: Any) -> dict[str, Any]:
