@@ -38,7 +38,6 @@ from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.network import network_interface_statements
 from mme_scaling_constructs.observability.metrics import VariantMetrics, metric_period
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
-from mme_scaling_constructs.resource_limit import guard_resource_limit
 from mme_scaling_constructs.scaling import EndpointScaling, environment_of, resolve_instance_type, scaling_problems
 from mme_scaling_constructs.validation import (
     MIN_CAPACITY_RULE,
@@ -157,7 +156,6 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         )
         super().__init__(scope, construct_id)
         stack = Stack.of(scope)
-        guard_resource_limit(stack)
         instance = resolve_instance_type(instance_type)
         instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None

@@ -33,7 +33,6 @@ from mme_scaling_constructs.metrics import as_metric_spec
 from mme_scaling_constructs.observability.metrics import VariantMetrics
 from mme_scaling_constructs.policies import ScalingContext, TargetTrackingSpec
 from mme_scaling_constructs.presets import Device, ScalingPreset
-from mme_scaling_constructs.resource_limit import guard_resource_limit
 from mme_scaling_constructs.validation import (
     SAGEMAKER_NAME_RULE,
     check_instance_of,
@@ -97,7 +96,6 @@ class EndpointScaling(Construct, VariantMetrics):
         root = scope.node.root
         target_key = _claim_variant(stack, root, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
-        guard_resource_limit(stack)
         node = self.node
         _TARGETS_BY_ROOT.setdefault(root, {})[target_key] = node.path
 
