@@ -1,6 +1,5 @@
 """Scheduled actions in the simulator: when expressions fire, learned schedules, and the recommender's use of them."""
 
-import dataclasses
 import datetime
 import itertools
 
@@ -13,7 +12,7 @@ from mme_scaling_constructs.simulation import synthetic
 from mme_scaling_constructs.simulation.config import ScheduledCapacity, SimulationConfig
 from mme_scaling_constructs.simulation.learned_schedules import learned_schedules
 from mme_scaling_constructs.simulation.model import simulate
-from mme_scaling_constructs.simulation.recommend import recommend
+from mme_scaling_constructs.simulation.recommend import candidate_configs, recommend
 from mme_scaling_constructs.simulation.schedule_times import SCHEDULE_RULE, firing_minutes, schedule_problem
 from mme_scaling_constructs.simulation.trace import INDEX_EPOCH, Trace
 
@@ -111,7 +110,7 @@ def test_learned_schedule_replays_in_the_model():
     assert result.in_service[15 * 60] == 10  # served after the five-minute start-up
 
 
-def test_recommender_learns_schedules_on_daily_peaks():
+def test_recommender_tries_learned_schedules_and_keeps_the_cheapest():
     trace = synthetic.noisy(synthetic.diurnal(minutes=3 * 1440, weekend_factor=1.0), seed=5)
     recommendation = recommend(trace, max_rps_per_instance=2, overload_budget=0.005)
     assert recommendation.within_budget
@@ -120,10 +119,20 @@ def test_recommender_learns_schedules_on_daily_peaks():
         recommendation.result.instance_minutes,
         recommendation.result.overloaded_minutes,
     )
-    assert recommendation.candidates > 432
-    assert recommendation.config.schedules  # cheaper within the budget than any reactive candidate
-    reactive = simulate(trace, dataclasses.replace(recommendation.config, schedules=()), max_rps_per_instance=2)
-    assert reactive.overloaded_minutes > 0.005 * trace.minutes
+    reactive = candidate_configs(trace, max_rps_per_instance=2, instance_type=None, min_capacity_floor=2)
+    assert recommendation.candidates > len(reactive)  # scheduled candidates were simulated too
+    cheapest_reactive = min(
+        simulate(trace, config, max_rps_per_instance=2).instance_minutes
+        for config in reactive[:: max(1, len(reactive) // 60)]
+        if simulate(trace, config, max_rps_per_instance=2).overloaded_minutes <= 0.005 * trace.minutes
+    )
+    assert recommendation.result.instance_minutes <= cheapest_reactive
+
+
+def test_a_lower_ceiling_is_searched():
+    trace = synthetic.noisy(synthetic.diurnal(minutes=1440), seed=3)
+    configs = candidate_configs(trace, max_rps_per_instance=2, instance_type=None, min_capacity_floor=2)
+    assert len({config.max_capacity for config in configs}) == 3
 
 
 def test_schedule_in_a_trace_with_timestamps():

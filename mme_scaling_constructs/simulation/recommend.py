@@ -1,7 +1,8 @@
 """The recommender: the cheapest scaling configuration whose overload stays within a budget.
 
 The search runs every candidate of a grid in lockstep (:mod:`.lockstep`): minimum capacities
-from the floor up, the maximum at the static peak fleet (the trace never needs more), invocation
+from the floor up, maximum capacities at and below the static peak fleet (the trace never needs
+more; a lower ceiling trades overloaded peak minutes for instance-minutes), invocation
 targets as shares of the load-tested capacity (AWS's ``max_rps x safety_factor x 60``, with
 safety factors around AWS's 0.5, aws-facts.md §1.6), and scale-in and scale-out cooldowns. The
 cheapest candidate (fewest instance-minutes) whose overloaded minutes are at most
@@ -57,6 +58,8 @@ SCALE_OUT_COOLDOWNS_S: Final = (60, 180, 300)
 SCALE_IN_COOLDOWNS_S: Final = (300, 600, 900, 1800)
 #: Minimum capacities searched: the floor and this many more, as the trace allows.
 EXTRA_MINIMUMS: Final = 2
+#: Maximum capacities searched, as shares of the static peak fleet (rounded up, never below the minimum).
+MAXIMUM_SHARES: Final = (1.0, 0.9, 0.75)
 #: Reactive candidates (the cheapest, at the lowest minimum) tried with learned schedules.
 SCHEDULED_BASES: Final = 4
 #: Shares of each hour's typical peak that learned schedules hold as the floor.
@@ -91,7 +94,9 @@ def candidate_configs(
     peak_fleet = max(static_peak_instances(trace, max_rps_per_instance), min_capacity_floor)
     minimums = sorted({min(min_capacity_floor + extra, peak_fleet) for extra in range(EXTRA_MINIMUMS + 1)})
     configs = []
-    for minimum in minimums:
+    for minimum, maximum in sorted(
+        {(minimum, max(minimum, math.ceil(share * peak_fleet))) for minimum in minimums for share in MAXIMUM_SHARES}
+    ):
         for factor in SAFETY_FACTORS:
             target = round(factor * per_instance, 3)
             if target <= 0:
@@ -101,7 +106,7 @@ def candidate_configs(
                     configs.append(
                         SimulationConfig(
                             min_capacity=minimum,
-                            max_capacity=peak_fleet,
+                            max_capacity=maximum,
                             policies=(SimulatedPolicy(metric=INVOCATIONS, target=target),),
                             scale_in_cooldown_s=in_cooldown,
                             scale_out_cooldown_s=out_cooldown,
