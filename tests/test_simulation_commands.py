@@ -178,3 +178,28 @@ def test_a_tiny_utilization_target_runs_at_max_capacity(run, trace_file, tmp_pat
         out,
     )
     assert json.loads(out.read_text())["instance_minutes"] == 4 * 1440
+
+
+def test_a_progress_bar_on_a_terminal(trace_file):
+    """With standard error on a (pseudo) terminal, recommend draws its progress to 100 %."""
+    import os
+    import pty
+
+    controller, terminal = pty.openpty()
+    argv = [sys.executable, "-m", "mme_scaling_constructs.cli", "recommend", str(trace_file)]
+    argv += ["--max-rps-per-instance", "2", "--instance-type", "ml.c5.xlarge"]
+    process = subprocess.run(argv, stdout=subprocess.PIPE, stderr=terminal, timeout=120, check=True)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed once everything was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert b"\rsimulating [" in shown
+    assert b"100%" in shown
+    assert process.stdout.startswith(b"Recommended (")
