@@ -32,7 +32,8 @@ from mme_scaling_constructs.execution_role import (
     ModelLocation,
     acknowledge_required_wildcards,
     is_s3_prefix,
-    model_access_statements,
+    model_access_policy,
+    policy_document,
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.network import network_interface_statements
@@ -165,7 +166,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         self._warn_about_tokens(image_uri=image_uri, model_data_url=model_data_url)
         self._warn_about_region(image_uri, environment_of(stack)[1])
 
-        statements = model_access_statements(image_uri=image_uri, model_data_url=model_data_url)
+        statements = model_access_policy(image_uri=image_uri, model_data_url=model_data_url)
         vpc_config = None
         #: The endpoint's network connections (its security groups), or ``None`` without a VPC.
         self.connections: ec2.Connections | None = None
@@ -185,11 +186,11 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                 "ExecutionRole",
                 assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE_PRINCIPAL),
                 description="Serves the models of a SageMaker multi-model endpoint",
-                inline_policies={"ServeModels": iam.PolicyDocument(statements=statements)},
+                inline_policies={"ServeModels": policy_document(statements)},
             )
             acknowledge_required_wildcards(role, model_data_url=model_data_url, in_vpc=vpc is not None)
         else:
-            grants = [role.add_to_principal_policy(statement) for statement in statements]
+            grants = [role.add_to_principal_policy(iam.PolicyStatement.from_json(item)) for item in statements]
         #: The execution role SageMaker assumes.
         self.role: iam.IRole = role
 

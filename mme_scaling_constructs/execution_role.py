@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Acknowledgment, Aws, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -115,53 +115,66 @@ def model_access_statements(*, image_uri: str, model_data_url: str) -> list[iam.
     region; a token prefix is scoped with ``Fn::Split`` to its objects and its bucket.
     """
     return [
+        iam.PolicyStatement.from_json(statement)
+        for statement in model_access_policy(image_uri=image_uri, model_data_url=model_data_url)
+    ]
+
+
+def model_access_policy(*, image_uri: str, model_data_url: str) -> list[dict[str, Any]]:
+    """:func:`model_access_statements` as IAM policy JSON, built in Python (no jsii call)."""
+    pseudo = _pseudo()
+    return [
         *_s3_statements(model_data_url),
         *_ecr_statements(image_uri),
-        iam.PolicyStatement(
-            sid="WriteEndpointLogs",
-            actions=_LOG_ACTIONS,
-            resources=[
-                f"arn:{_pseudo().partition}:logs:{_pseudo().region}:{_pseudo().account}:log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*"
-            ],
+        statement(
+            "WriteEndpointLogs",
+            _LOG_ACTIONS,
+            f"arn:{pseudo.partition}:logs:{pseudo.region}:{pseudo.account}:log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*",
         ),
-        iam.PolicyStatement(
-            sid="PutEndpointMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+        statement(
+            "PutEndpointMetrics",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
         ),
     ]
 
 
-def _s3_statements(model_data_url: str) -> list[iam.PolicyStatement]:
+def statement(
+    sid: str, actions: list[str], resources: str | list[str], *, condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An ``Allow`` statement as IAM policy JSON."""
+    document: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    if condition is not None:
+        document["Condition"] = condition
+    return document
+
+
+def policy_document(statements: list[dict[str, Any]]) -> iam.PolicyDocument:
+    """A policy document of ``statements`` (policy JSON), made with one jsii call."""
+    return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements})
+
+
+def _s3_statements(model_data_url: str) -> list[dict[str, Any]]:
+    partition = _pseudo().partition
     location = ModelLocation.parse(model_data_url)
     if location is None:
         bucket_and_prefix = Fn.select(1, Fn.split("s3://", model_data_url))
         bucket = Fn.select(0, Fn.split("/", bucket_and_prefix))
         return [
-            iam.PolicyStatement(
-                sid="ReadModelArchives",
-                actions=["s3:GetObject"],
-                resources=[Fn.join("", [f"arn:{_pseudo().partition}:s3:::", bucket_and_prefix, "*"])],
+            statement(
+                "ReadModelArchives", ["s3:GetObject"], Fn.join("", [f"arn:{partition}:s3:::", bucket_and_prefix, "*"])
             ),
-            iam.PolicyStatement(
-                sid="ListModelArchives",
-                actions=["s3:ListBucket"],
-                resources=[Fn.join("", [f"arn:{_pseudo().partition}:s3:::", bucket])],
-            ),
+            statement("ListModelArchives", ["s3:ListBucket"], Fn.join("", [f"arn:{partition}:s3:::", bucket])),
         ]
     bucket, prefix = location.bucket, location.policy_prefix
     return [
-        iam.PolicyStatement(
-            sid="ReadModelArchives",
-            actions=["s3:GetObject"],
-            resources=[f"arn:{_pseudo().partition}:s3:::{bucket}/{prefix}*"],
-        ),
-        iam.PolicyStatement(
-            sid="ListModelArchives",
-            actions=["s3:ListBucket"],
-            resources=[f"arn:{_pseudo().partition}:s3:::{bucket}"],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+        statement("ReadModelArchives", ["s3:GetObject"], f"arn:{partition}:s3:::{bucket}/{prefix}*"),
+        statement(
+            "ListModelArchives",
+            ["s3:ListBucket"],
+            f"arn:{partition}:s3:::{bucket}",
+            condition={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
         ),
     ]
 
@@ -179,7 +192,7 @@ def _pseudo() -> _Pseudo:
     return _Pseudo(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
 
 
-def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
+def _ecr_statements(image_uri: str) -> list[dict[str, Any]]:
     if is_token(image_uri):
         repository_arn = f"arn:{_pseudo().partition}:ecr:{_pseudo().region}:{_pseudo().account}:repository/*"
     else:
@@ -187,9 +200,9 @@ def _ecr_statements(image_uri: str) -> list[iam.PolicyStatement]:
         assert image is not None, "validated by the construct"
         repository_arn = image.repository_arn
     return [
-        iam.PolicyStatement(sid="PullServingImage", actions=_ECR_PULL_ACTIONS, resources=[repository_arn]),
+        statement("PullServingImage", _ECR_PULL_ACTIONS, repository_arn),
         # GetAuthorizationToken supports no resource-level permissions.
-        iam.PolicyStatement(sid="AuthenticateToEcr", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], "*"),
     ]
 
 

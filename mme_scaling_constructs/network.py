@@ -8,11 +8,12 @@ them. https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
+
+from mme_scaling_constructs.execution_role import statement
 
 #: EC2 calls SageMaker makes with the execution role to attach the endpoint to a VPC, from the
 #: SageMaker VPC page. The Describe calls support no resource-level permissions.
@@ -32,7 +33,7 @@ NETWORK_INTERFACE_ACTIONS: Final = (
 
 def network_interface_statements(
     stack: Stack, subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup]
-) -> list[iam.PolicyStatement]:
+) -> list[dict[str, Any]]:
     """The EC2 permissions to manage the endpoint's network interfaces, scoped where EC2 allows.
 
     ``CreateNetworkInterface`` is limited to the given subnets and security groups (and
@@ -48,13 +49,9 @@ def network_interface_statements(
         for group in security_groups
     ]
     return [
-        iam.PolicyStatement(
-            sid="CreateEndpointNetworkInterfaces",
-            actions=["ec2:CreateNetworkInterface"],
-            resources=[interfaces, *subnet_arns, *group_arns],
+        statement(
+            "CreateEndpointNetworkInterfaces", ["ec2:CreateNetworkInterface"], [interfaces, *subnet_arns, *group_arns]
         ),
-        iam.PolicyStatement(
-            sid="ManageEndpointNetworkInterfaces", actions=list(NETWORK_INTERFACE_ACTIONS), resources=[interfaces]
-        ),
-        iam.PolicyStatement(sid="DescribeEndpointNetwork", actions=list(DESCRIBE_ACTIONS), resources=["*"]),
+        statement("ManageEndpointNetworkInterfaces", list(NETWORK_INTERFACE_ACTIONS), interfaces),
+        statement("DescribeEndpointNetwork", list(DESCRIBE_ACTIONS), "*"),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from dataclasses import dataclass
 from typing import Any, Final
 
 import jsii
@@ -93,11 +94,10 @@ class EndpointScaling(Construct, VariantMetrics):
         )
         problems.raise_if_any()
         stack = Stack.of(scope)
-        root = scope.node.root
+        root = _stack_facts(stack).root
         target_key = _claim_variant(stack, root, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
-        node = self.node
-        _TARGETS_BY_ROOT.setdefault(root, {})[target_key] = node.path
+        _TARGETS_BY_ROOT.setdefault(root, {})[target_key] = self
 
         instance = resolve_instance_type(instance_type)
         #: The preset in force.
@@ -129,7 +129,7 @@ class EndpointScaling(Construct, VariantMetrics):
             resource_id=f"endpoint/{endpoint_name}/variant/{variant_name}",
             min_capacity=self.preset.min_capacity,
             max_capacity=self.preset.max_capacity,
-            role=iam.Role.from_role_arn(self, "ServiceLinkedRole", service_linked_role_arn(stack), mutable=False),
+            role=iam.Role.from_role_arn(self, "ServiceLinkedRole", _service_linked_role_arn_of(stack), mutable=False),
         )
         self._policy_name_prefix = Names.unique_id(self)
         self._scalable_target_id = self.scalable_target.scalable_target_id
@@ -357,7 +357,9 @@ def _check_instance_type(problems: Problems, instance_type: Any, *, scaled: bool
 
 #: The endpoint variants each app scales, by root construct: a second scalable target on one
 #: variant fails at deployment, so it is refused at construction.
-_TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], str]]] = weakref.WeakKeyDictionary()
+_TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], Construct]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _claim_variant(stack: Stack, root: IConstruct, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
@@ -376,22 +378,49 @@ def _claim_variant(stack: Stack, root: IConstruct, endpoint_name: str, variant_n
         problems.add(
             "endpoint_name",
             endpoint_name,
-            f"an endpoint variant no other construct scales: {existing} already scales variant {variant_name!r} "
-            "of this endpoint, and Application Auto Scaling allows one scalable target per variant",
+            f"an endpoint variant no other construct scales: {existing.node.path} already scales variant "
+            f"{variant_name!r} of this endpoint, and Application Auto Scaling allows one scalable target per variant",
         )
         problems.raise_if_any()
     return key
 
 
-#: Account and region of each stack: fixed when the stack is made.
-_ENVIRONMENTS: Final[weakref.WeakKeyDictionary[Stack, tuple[str, str]]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True, kw_only=True)
+class _StackFacts:
+    """What every endpoint of a stack shares, read from jsii once per stack."""
+
+    account: str
+    region: str
+    root: IConstruct
+
+
+_STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.WeakKeyDictionary()
+
+
+def _stack_facts(stack: Stack) -> _StackFacts:
+    if stack not in _STACK_FACTS:
+        _STACK_FACTS[stack] = _StackFacts(
+            account=stack.account,
+            region=stack.region,
+            root=stack.node.root,
+        )
+    return _STACK_FACTS[stack]
+
+
+_SERVICE_LINKED_ROLE_ARNS: Final[weakref.WeakKeyDictionary[Stack, str]] = weakref.WeakKeyDictionary()
+
+
+def _service_linked_role_arn_of(stack: Stack) -> str:
+    """:func:`service_linked_role_arn`, formatted once per stack."""
+    if stack not in _SERVICE_LINKED_ROLE_ARNS:
+        _SERVICE_LINKED_ROLE_ARNS[stack] = service_linked_role_arn(stack)
+    return _SERVICE_LINKED_ROLE_ARNS[stack]
 
 
 def environment_of(stack: Stack) -> tuple[str, str]:
     """The stack's account and region (tokens for an environment-agnostic stack), read once per stack."""
-    if stack not in _ENVIRONMENTS:
-        _ENVIRONMENTS[stack] = (stack.account, stack.region)
-    return _ENVIRONMENTS[stack]
+    facts = _stack_facts(stack)
+    return facts.account, facts.region
 
 
 @jsii.implements(IAspect)
