@@ -144,19 +144,86 @@ class DeploymentConfig:
         problems.raise_if_any()
 
     @classmethod
-    def all_at_once(cls, **options: Any) -> DeploymentConfig:
-        """Blue/green: all traffic to the new fleet at once, then bake for ``wait``."""
-        return cls._blue_green(TrafficRouting.ALL_AT_ONCE, None, **options)
+    def all_at_once(
+        cls,
+        *,
+        wait: Duration,
+        timeout: Duration | None = None,
+        termination_wait: Duration | None = None,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> DeploymentConfig:
+        """Blue/green: all traffic to the new fleet at once, then bake for ``wait``.
+
+        Args:
+            wait: baking time (after each step), 0 to 3600 s.
+            timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
+            termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
+            rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
+        """
+        return cls._blue_green(
+            TrafficRouting.ALL_AT_ONCE,
+            None,
+            wait=wait,
+            timeout=timeout,
+            termination_wait=termination_wait,
+            rollback_alarms=rollback_alarms,
+        )
 
     @classmethod
-    def canary(cls, size: CapacitySize, **options: Any) -> DeploymentConfig:
-        """Blue/green: ``size`` (at most 50 %) of the traffic first, bake, then the rest."""
-        return cls._blue_green(TrafficRouting.CANARY, size, **options)
+    def canary(
+        cls,
+        size: CapacitySize,
+        *,
+        wait: Duration,
+        timeout: Duration | None = None,
+        termination_wait: Duration | None = None,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> DeploymentConfig:
+        """Blue/green: ``size`` (at most 50 %) of the traffic first, bake, then the rest.
+
+        Args:
+            size: the canary: instances, or a percentage of the fleet from 1 to 50.
+            wait: baking time (after each step), 0 to 3600 s.
+            timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
+            termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
+            rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
+        """
+        return cls._blue_green(
+            TrafficRouting.CANARY,
+            size,
+            wait=wait,
+            timeout=timeout,
+            termination_wait=termination_wait,
+            rollback_alarms=rollback_alarms,
+        )
 
     @classmethod
-    def linear(cls, step: CapacitySize, **options: Any) -> DeploymentConfig:
-        """Blue/green: traffic in steps of ``step`` (10 to 50 %), baking after each."""
-        return cls._blue_green(TrafficRouting.LINEAR, step, **options)
+    def linear(
+        cls,
+        step: CapacitySize,
+        *,
+        wait: Duration,
+        timeout: Duration | None = None,
+        termination_wait: Duration | None = None,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> DeploymentConfig:
+        """Blue/green: traffic in steps of ``step`` (10 to 50 %), baking after each.
+
+        Args:
+            step: each step: instances, or a percentage of the fleet from 10 to 50.
+            wait: baking time (after each step), 0 to 3600 s.
+            timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
+            termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
+            rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
+        """
+        return cls._blue_green(
+            TrafficRouting.LINEAR,
+            step,
+            wait=wait,
+            timeout=timeout,
+            termination_wait=termination_wait,
+            rollback_alarms=rollback_alarms,
+        )
 
     @classmethod
     def rolling(

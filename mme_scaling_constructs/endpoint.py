@@ -39,7 +39,14 @@ from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.network import network_interface_statements
 from mme_scaling_constructs.observability.metrics import VariantMetrics, metric_period
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
-from mme_scaling_constructs.scaling import EndpointScaling, environment_of, resolve_instance_type, scaling_problems
+from mme_scaling_constructs.scaling import (
+    EndpointScaling,
+    claim_variant,
+    environment_of,
+    record_variant,
+    resolve_instance_type,
+    scaling_problems,
+)
 from mme_scaling_constructs.validation import (
     MIN_CAPACITY_RULE,
     check_bool,
@@ -155,8 +162,14 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             exclude_retained_variant_properties=exclude_retained_variant_properties,
             deployment_config=deployment_config,
         )
-        super().__init__(scope, construct_id)
         stack = Stack.of(scope)
+        # A literal endpoint name is scaled by this construct too: no other construct may scale it.
+        literal_key = (
+            claim_variant(stack, endpoint_name, variant_name)
+            if auto_scaling and endpoint_name is not None and not is_token(endpoint_name)
+            else None
+        )
+        super().__init__(scope, construct_id)
         instance = resolve_instance_type(instance_type)
         instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None
@@ -281,6 +294,8 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             if preset is not None
             else None
         )
+        if literal_key is not None and self.scaling is not None:
+            record_variant(stack, literal_key, self.scaling)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the endpoint (``sagemaker:InvokeEndpoint`` on its ARN only).

@@ -94,10 +94,9 @@ class EndpointScaling(Construct, VariantMetrics):
         )
         problems.raise_if_any()
         stack = Stack.of(scope)
-        root = _stack_facts(stack).root
-        target_key = _claim_variant(stack, root, endpoint_name, variant_name)
+        target_key = claim_variant(stack, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
-        _TARGETS_BY_ROOT.setdefault(root, {})[target_key] = self
+        record_variant(stack, target_key, self)
 
         instance = resolve_instance_type(instance_type)
         #: The preset in force.
@@ -362,17 +361,21 @@ _TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ..
 )
 
 
-def _claim_variant(stack: Stack, root: IConstruct, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
-    """The key of the scaled variant; raise if the app already scales it.
+def claim_variant(stack: Stack, endpoint_name: str, variant_name: str) -> tuple[str, ...]:
+    """The key under which the app scales ``variant_name`` of ``endpoint_name``; raise if it already does.
 
     Names compare where they can: literal names, or the same token (the same endpoint's
     attribute). Stacks of one concrete account and region share scalable targets; an
-    environment-agnostic stack is compared with itself only.
+    environment-agnostic stack is compared with itself only. Record the scaling with
+    :func:`record_variant` once it exists.
+
+    Raises:
+        ConfigurationError: naming the construct that already scales the variant.
     """
-    account, region = environment_of(stack)
-    where = stack.node.path if is_token(account) or is_token(region) else f"{account}/{region}"
+    facts = _stack_facts(stack)
+    where = facts.path if is_token(facts.account) or is_token(facts.region) else f"{facts.account}/{facts.region}"
     key = (where, endpoint_name, variant_name)
-    existing = _TARGETS_BY_ROOT.get(root, {}).get(key)
+    existing = _TARGETS_BY_ROOT.get(facts.root, {}).get(key)
     if existing is not None:
         problems = Problems("EndpointScaling")
         problems.add(
@@ -385,6 +388,11 @@ def _claim_variant(stack: Stack, root: IConstruct, endpoint_name: str, variant_n
     return key
 
 
+def record_variant(stack: Stack, key: tuple[str, ...], scaling: Construct) -> None:
+    """Record that ``scaling`` scales the variant of ``key`` (from :func:`claim_variant`)."""
+    _TARGETS_BY_ROOT.setdefault(_stack_facts(stack).root, {})[key] = scaling
+
+
 @dataclass(frozen=True, kw_only=True)
 class _StackFacts:
     """What every endpoint of a stack shares, read from jsii once per stack."""
@@ -392,6 +400,7 @@ class _StackFacts:
     account: str
     region: str
     root: IConstruct
+    path: str
 
 
 _STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.WeakKeyDictionary()
@@ -403,6 +412,7 @@ def _stack_facts(stack: Stack) -> _StackFacts:
             account=stack.account,
             region=stack.region,
             root=stack.node.root,
+            path=stack.node.path,
         )
     return _STACK_FACTS[stack]
 

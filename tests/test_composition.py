@@ -218,3 +218,22 @@ def test_prefixes_with_brackets_pass_cdk_nag(tmp_path, prefix, granted):
     )
     assert read["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::model-bucket/{granted}*"]]}
     assert nag_findings(app, tmp_path) == set()
+
+
+def test_a_literal_endpoint_name_is_claimed_by_its_endpoint_too(stack):
+    endpoint(stack, endpoint_name="named")
+    with pytest.raises(ConfigurationError, match="TestStack/Mme/Scaling already scales variant 'AllTraffic'"):
+        EndpointScaling(stack, "Again", endpoint_name="named", instance_type="ml.c5.xlarge")
+
+
+def test_an_endpoint_cannot_take_a_name_another_construct_scales(stack):
+    EndpointScaling(stack, "First", endpoint_name="named", instance_type="ml.c5.xlarge")
+    with pytest.raises(ConfigurationError, match="TestStack/First already scales variant 'AllTraffic'"):
+        endpoint(stack, endpoint_name="named")
+    assert [child.node.id for child in stack.node.children] == ["First"]
+
+
+def test_an_unscaled_endpoint_leaves_its_name_free(stack, synth):
+    endpoint(stack, endpoint_name="named", auto_scaling=False)
+    EndpointScaling(stack, "Later", endpoint_name="named", instance_type="ml.c5.xlarge")
+    synth(stack).resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
