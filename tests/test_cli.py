@@ -62,8 +62,12 @@ def test_export_writes_json_and_commands(template_path, tmp_path, capsys):
     out = tmp_path / "export"
     assert main(["export", str(template_path), "--out", str(out)]) == 0
     written = capsys.readouterr().out.split()
-    assert len(written) == 6
-    assert written[-2:] == [str(out / "commands.sh"), str(out / "mme-scaling-export.json")]
+    assert len(written) == 7
+    assert written[-3:] == [
+        str(out / "commands.sh"),
+        str(out / "deregister.sh"),
+        str(out / "mme-scaling-export.json"),
+    ]
     script = (out / "commands.sh").read_text().splitlines()
     registers = [line for line in script if "register-scalable-target" in line]
     puts = [line for line in script if "put-scaling-policy" in line]
@@ -326,6 +330,7 @@ def test_file_names_never_leave_out_and_never_collide(tmp_path, capsys):
         "TEAM_CPU-HIGH-3.json",
         "alarm.json",
         "commands.sh",
+        "deregister.sh",
         "escape.json",
         "mme-scaling-export-2.json",
         "mme-scaling-export.json",
@@ -365,18 +370,19 @@ def test_export_overwrites_its_own_files_removes_its_stale_ones_and_leaves_other
     template.write_text(json.dumps(tracking))
     assert main(["export", str(template), "--out", str(out)]) == 0
     assert capsys.readouterr().out.split() == [
-        str(out / name) for name in ("Tracking.json", "commands.sh", "mme-scaling-export.json")
+        str(out / name) for name in ("Tracking.json", "commands.sh", "deregister.sh", "mme-scaling-export.json")
     ]
     assert sorted(path.name for path in out.iterdir()) == [
         "Tracking.json",
         "commands.sh",
+        "deregister.sh",
         "mme-scaling-export.json",
         "notes.txt",
     ]
     assert (out / "notes.txt").read_text() == "mine\n"
     assert json.loads((out / "mme-scaling-export.json").read_text()) == {
         "writtenBy": "mme-scaling export",
-        "files": ["Tracking.json", "commands.sh"],
+        "files": ["Tracking.json", "commands.sh", "deregister.sh"],
     }
 
 

@@ -277,7 +277,7 @@ def test_export_exits_cleanly_and_writes_only_into_out(template, out):
         ), changed
         if code == 0:
             names = [path.name for path in out_dir.iterdir()]
-            assert all(name == "commands.sh" or name.endswith(".json") for name in names)
+            assert all(name in ("commands.sh", "deregister.sh") or name.endswith(".json") for name in names)
             assert all(not name.startswith((".", "-")) for name in names)
             assert sorted(stdout.split()) == sorted(str(Path(out) / name) for name in names)
         else:

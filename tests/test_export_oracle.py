@@ -613,3 +613,21 @@ def test_the_shapes_export_reads_are_botocores():
     ]
     # An alarm without AlarmName is exported under its logical id, as ``commands.sh`` must name it.
     assert differences == ["Alarm: requires AlarmName"]
+
+
+def test_deregister_calls_match_the_model_and_remove_every_target(synthesized):
+    """deregister.sh removes each scalable target (and so its policies and schedules) before an instance-type change."""
+    for template in synthesized.values():
+        plan = export.plan_export(template)
+        registered = [call.params for call in plan.calls if call.operation == "RegisterScalableTarget"]
+        assert [call.params for call in plan.deregister_calls] == [
+            {key: params[key] for key in ("ServiceNamespace", "ResourceId", "ScalableDimension")}
+            for params in registered
+        ]
+        lines = [line for line in plan.deregister_script.splitlines() if line.startswith("aws ")]
+        assert len(lines) == len(registered)
+        for line, call in zip(lines, plan.deregister_calls, strict=True):
+            shape = _input_shape(call)
+            report = ParamValidator().validate(_filled_in(call.params, shape), shape)
+            assert not report.has_errors(), report.generate_report()
+            assert _parse_command(line, {}) == (call.service, call.operation, call.params)

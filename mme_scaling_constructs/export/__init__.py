@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from mme_scaling_constructs.export.calls import ApiCall as ApiCall
 from mme_scaling_constructs.export.calls import api_calls as api_calls
+from mme_scaling_constructs.export.calls import deregister_calls as deregister_calls
 from mme_scaling_constructs.export.command_lines import HERE_VARIABLE as HERE_VARIABLE
 from mme_scaling_constructs.export.command_lines import command_line as command_line
 from mme_scaling_constructs.export.command_lines import option_name as option_name
@@ -39,6 +40,7 @@ from mme_scaling_constructs.export.files import ExportPlan as ExportPlan
 from mme_scaling_constructs.export.files import OutputConflict as OutputConflict
 from mme_scaling_constructs.export.files import plan_export as plan_export
 from mme_scaling_constructs.export.files import write_export as write_export
+from mme_scaling_constructs.export.names import DEREGISTER_SCRIPT_NAME as DEREGISTER_SCRIPT_NAME
 from mme_scaling_constructs.export.names import MANIFEST_NAME as MANIFEST_NAME
 from mme_scaling_constructs.export.names import MAX_STEM_LENGTH as MAX_STEM_LENGTH
 from mme_scaling_constructs.export.names import SCRIPT_NAME as SCRIPT_NAME

@@ -109,3 +109,18 @@ def api_calls(targets: Sequence[ExportedTarget]) -> list[ApiCall]:
                     )
                 )
     return calls
+
+
+def deregister_calls(targets: Sequence[ExportedTarget]) -> list[ApiCall]:
+    """The calls that remove the scaling of ``targets``: ``DeregisterScalableTarget`` for each.
+
+    Deregistering a target also deletes its scaling policies and scheduled actions. This is
+    what SageMaker requires before the instance type of a scaled variant can change.
+    """
+    return [
+        ApiCall(
+            service=APPLICATION_AUTOSCALING_CLI_SERVICE, operation="DeregisterScalableTarget", params=dict(target.where)
+        )
+        for target in targets
+        if target.logical_id is not None
+    ]

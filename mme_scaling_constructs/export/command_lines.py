@@ -80,11 +80,16 @@ def script_line(call: ApiCall) -> str:
     return line if call.result_variable is None else f"{call.result_variable}=$({line})"
 
 
-def script(calls: Sequence[ApiCall]) -> str:
-    """``commands.sh``: the calls as AWS CLI commands, runnable from any working directory."""
+def script(calls: Sequence[ApiCall], purpose: str = "Applies the scaling of a CloudFormation template") -> str:
+    """A script of the calls as AWS CLI commands, runnable from any working directory.
+
+    Args:
+        calls: the calls, in order.
+        purpose: the script's first comment; defaults to the one of ``commands.sh``.
+    """
     lines = [
         "#!/usr/bin/env bash",
-        "# Applies the scaling of a CloudFormation template with the AWS CLI.",
+        f"# {purpose} with the AWS CLI.",
         "# Replace each ${...} placeholder in this script and in the JSON files first: in number and",
         "# boolean slots, put a number or true/false (in JSON files, without the quotes).",
         "set -euo pipefail",

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from mme_scaling_constructs.export.calls import ApiCall, api_calls
+from mme_scaling_constructs.export.calls import ApiCall, api_calls, deregister_calls
 from mme_scaling_constructs.export.command_lines import script
-from mme_scaling_constructs.export.names import MANIFEST_NAME, SCRIPT_NAME
+from mme_scaling_constructs.export.names import DEREGISTER_SCRIPT_NAME, MANIFEST_NAME, SCRIPT_NAME
 from mme_scaling_constructs.export.template import scaling_in_template
 
 #: The ``writtenBy`` value of the manifest.
@@ -31,18 +31,23 @@ class ExportPlan:
         calls: the API calls, in the order ``commands.sh`` makes them.
         documents: each JSON document, by file name.
         script: the text of ``commands.sh``.
+        deregister_calls: the calls that remove the scaling, in ``deregister.sh``.
+        deregister_script: the text of ``deregister.sh``.
     """
 
     calls: tuple[ApiCall, ...]
     documents: dict[str, Any]
     script: str
+    deregister_calls: tuple[ApiCall, ...] = ()
+    deregister_script: str = ""
 
     def files(self) -> dict[str, str]:
-        """The text of every file, by name: the JSON documents, then ``commands.sh``."""
+        """The text of every file, by name: the JSON documents, ``commands.sh`` and ``deregister.sh``."""
         texts = {
             name: json.dumps(document, indent=2, sort_keys=True) + "\n" for name, document in self.documents.items()
         }
         texts[SCRIPT_NAME] = self.script
+        texts[DEREGISTER_SCRIPT_NAME] = self.deregister_script
         return texts
 
 
@@ -52,9 +57,20 @@ def plan_export(template: Any) -> ExportPlan:
     Raises:
         ConfigurationError: listing every problem of the template.
     """
-    calls = api_calls(scaling_in_template(template))
+    targets = scaling_in_template(template)
+    calls = api_calls(targets)
+    removals = deregister_calls(targets)
     documents = {name: document for call in calls for name, document in call.documents().items()}
-    return ExportPlan(calls=tuple(calls), documents=documents, script=script(calls))
+    return ExportPlan(
+        calls=tuple(calls),
+        documents=documents,
+        script=script(calls),
+        deregister_calls=tuple(removals),
+        deregister_script=script(
+            removals,
+            "Removes the scaling of a CloudFormation template (its targets, policies and scheduled actions)",
+        ),
+    )
 
 
 def write_export(template: Any, out_dir: Path) -> list[Path]:
@@ -83,7 +99,8 @@ def write_export(template: Any, out_dir: Path) -> list[Path]:
         path = out_dir / name
         _write(path, text)
         written.append(path)
-    (out_dir / SCRIPT_NAME).chmod(0o755)
+    for name in (SCRIPT_NAME, DEREGISTER_SCRIPT_NAME):
+        (out_dir / name).chmod(0o755)
     for name in sorted(previous - set(texts)):
         stale = out_dir / name
         if stale.is_file() and not stale.is_symlink():
@@ -119,7 +136,7 @@ def _previous_files(out_dir: Path) -> set[str]:
 
 def _is_own_file_name(name: str) -> bool:
     """Whether ``name`` is a name export writes: a safe stem with ``.json``, or the script."""
-    return name == SCRIPT_NAME or (
+    return name in (SCRIPT_NAME, DEREGISTER_SCRIPT_NAME) or (
         name.endswith(".json")
         and name != MANIFEST_NAME
         and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name.removesuffix(".json")) is not None

@@ -8,6 +8,8 @@ from typing import Final
 
 #: The script export writes, and the manifest listing every file it wrote.
 SCRIPT_NAME: Final = "commands.sh"
+#: The script that removes the scaling, before an instance-type change.
+DEREGISTER_SCRIPT_NAME: Final = "deregister.sh"
 MANIFEST_NAME: Final = "mme-scaling-export.json"
 #: File names are cut to this many characters before ``.json``.
 MAX_STEM_LENGTH: Final = 100
