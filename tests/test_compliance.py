@@ -6,7 +6,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from app import MultiModelEndpointsStack
 from mme_scaling_constructs import MultiModelEndpoint
@@ -24,9 +24,9 @@ ACKNOWLEDGED_WILDCARDS = {
 }
 
 
-def nag_findings(app: cdk.App, outdir: Path) -> set[str]:
-    """Run cdk-nag's AwsSolutions pack on ``app``; return the rules it reports."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+def nag_findings(app: cdk.App, outdir: Path, packs: tuple[type, ...] = (AwsSolutionsChecks,)) -> set[str]:
+    """Run cdk-nag's packs (AwsSolutions unless given) on ``app``; return the rules they report."""
+    cdk.Validations.of(app).add_plugins(*(pack(app) for pack in packs))
     try:
         app.synth()
     except RuntimeError as error:
@@ -117,3 +117,37 @@ def test_a_given_role_is_not_acknowledged(tmp_path):
         role=role,
     )
     assert "AwsSolutions-IAM5[Resource::*]" in nag_findings(app, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("with_key", "expected"),
+    [
+        (
+            False,
+            {
+                "HIPAA.Security-IAMNoInlinePolicy",
+                "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+            },
+        ),
+        (True, {"HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"}),
+    ],
+    ids=["no-key", "key"],
+)
+def test_what_the_hipaa_and_nist_packs_report_today(tmp_path, with_key, expected):
+    """Pinned, to be driven to nothing: the key finding is the user's choice (encryption_key); the
+    inline-policy finding goes once the execution role's policy becomes a customer-managed one."""
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Packs")
+    key = cdk.aws_kms.Key(stack, "Key", enable_key_rotation=True) if with_key else None
+    MultiModelEndpoint(
+        stack,
+        "Mme",
+        image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1",
+        model_data_url="s3://my-model-bucket/cpu-models/",
+        instance_type="ml.c5.xlarge",
+        encryption_key=key,
+    )
+    packs = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
+    assert nag_findings(app, tmp_path, packs) == expected
