@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mme_scaling_constructs.deployment import CapacitySize, DeploymentConfig
+    from mme_scaling_constructs.deployment import CapacitySize, DeploymentConfig, TrafficRouting
     from mme_scaling_constructs.endpoint import MultiModelEndpoint
     from mme_scaling_constructs.errors import ConfigurationError, Problem, ScalingWarning
     from mme_scaling_constructs.instance_catalogue import (
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 _MODULE_OF = {
     "CapacitySize": "deployment",
     "DeploymentConfig": "deployment",
+    "TrafficRouting": "deployment",
     "MultiModelEndpoint": "endpoint",
     "ConfigurationError": "errors",
     "Problem": "errors",
@@ -134,6 +135,7 @@ __all__ = [
     "SuspendedState",
     "TargetTrackingOptions",
     "TargetTrackingSpec",
+    "TrafficRouting",
     "UtilizationMetric",
     "UtilizationPolicy",
     "VariantMetrics",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -75,6 +75,15 @@ class CapacitySize:
     def to_cfn(self) -> _Cfn.CapacitySizeProperty:
         """The L1 property."""
         return _Cfn.CapacitySizeProperty(type=self.unit.value, value=self.value)
+
+
+class BlueGreenOptions(TypedDict, total=False):
+    """The options every blue/green update takes, by name (see :meth:`DeploymentConfig.blue_green`)."""
+
+    wait: Required[Duration]
+    timeout: Duration | None
+    termination_wait: Duration | None
+    rollback_alarms: Sequence[cloudwatch.IAlarm]
 
 
 class TrafficRouting(enum.Enum):
@@ -144,25 +153,34 @@ class DeploymentConfig:
         problems.raise_if_any()
 
     @classmethod
-    def all_at_once(
+    def blue_green(
         cls,
+        routing: TrafficRouting,
+        size: CapacitySize | None = None,
         *,
         wait: Duration,
         timeout: Duration | None = None,
         termination_wait: Duration | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
     ) -> DeploymentConfig:
-        """Blue/green: all traffic to the new fleet at once, then bake for ``wait``.
+        """A blue/green update: a new fleet, traffic shifted by ``routing``, the old fleet ended after.
+
+        :meth:`all_at_once`, :meth:`canary` and :meth:`linear` are this with their routing, and
+        take the same options by name.
 
         Args:
+            routing: how traffic shifts.
+            size: the canary size (at most 50 %) or the linear step (10 to 50 %); defaults to
+                ``None`` (all at once).
             wait: baking time (after each step), 0 to 3600 s.
             timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
             termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
             rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
         """
-        return cls._blue_green(
-            TrafficRouting.ALL_AT_ONCE,
-            None,
+        return cls(
+            is_rolling=False,
+            routing=routing,
+            size=size,
             wait=wait,
             timeout=timeout,
             termination_wait=termination_wait,
@@ -170,60 +188,31 @@ class DeploymentConfig:
         )
 
     @classmethod
-    def canary(
-        cls,
-        size: CapacitySize,
-        *,
-        wait: Duration,
-        timeout: Duration | None = None,
-        termination_wait: Duration | None = None,
-        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
-    ) -> DeploymentConfig:
+    def all_at_once(cls, **options: Unpack[BlueGreenOptions]) -> DeploymentConfig:
+        """Blue/green: all traffic to the new fleet at once, then bake for ``wait`` (options of :meth:`blue_green`)."""
+        return cls.blue_green(TrafficRouting.ALL_AT_ONCE, **options)
+
+    @classmethod
+    def canary(cls, size: CapacitySize, **options: Unpack[BlueGreenOptions]) -> DeploymentConfig:
         """Blue/green: ``size`` (at most 50 %) of the traffic first, bake, then the rest.
 
         Args:
             size: the canary: instances, or a percentage of the fleet from 1 to 50.
-            wait: baking time (after each step), 0 to 3600 s.
-            timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
-            termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
-            rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
+            options: ``wait``, ``timeout``, ``termination_wait``, ``rollback_alarms``, as
+                :meth:`blue_green` takes them.
         """
-        return cls._blue_green(
-            TrafficRouting.CANARY,
-            size,
-            wait=wait,
-            timeout=timeout,
-            termination_wait=termination_wait,
-            rollback_alarms=rollback_alarms,
-        )
+        return cls.blue_green(TrafficRouting.CANARY, size, **options)
 
     @classmethod
-    def linear(
-        cls,
-        step: CapacitySize,
-        *,
-        wait: Duration,
-        timeout: Duration | None = None,
-        termination_wait: Duration | None = None,
-        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
-    ) -> DeploymentConfig:
+    def linear(cls, step: CapacitySize, **options: Unpack[BlueGreenOptions]) -> DeploymentConfig:
         """Blue/green: traffic in steps of ``step`` (10 to 50 %), baking after each.
 
         Args:
             step: each step: instances, or a percentage of the fleet from 10 to 50.
-            wait: baking time (after each step), 0 to 3600 s.
-            timeout: the deployment's maximum, 600 to 28800 s; defaults to ``None``: SageMaker's.
-            termination_wait: wait before the old fleet ends, 0 to 3600 s; defaults to ``None`` (0).
-            rollback_alarms: alarms that roll the deployment back, at most 10; defaults to none.
+            options: ``wait``, ``timeout``, ``termination_wait``, ``rollback_alarms``, as
+                :meth:`blue_green` takes them.
         """
-        return cls._blue_green(
-            TrafficRouting.LINEAR,
-            step,
-            wait=wait,
-            timeout=timeout,
-            termination_wait=termination_wait,
-            rollback_alarms=rollback_alarms,
-        )
+        return cls.blue_green(TrafficRouting.LINEAR, step, **options)
 
     @classmethod
     def rolling(
@@ -251,27 +240,6 @@ class DeploymentConfig:
             wait=wait,
             timeout=timeout,
             rollback_batch=rollback_batch,
-            rollback_alarms=rollback_alarms,
-        )
-
-    @classmethod
-    def _blue_green(
-        cls,
-        routing: TrafficRouting,
-        size: CapacitySize | None,
-        *,
-        wait: Duration,
-        timeout: Duration | None = None,
-        termination_wait: Duration | None = None,
-        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
-    ) -> DeploymentConfig:
-        return cls(
-            is_rolling=False,
-            routing=routing,
-            size=size,
-            wait=wait,
-            timeout=timeout,
-            termination_wait=termination_wait,
             rollback_alarms=rollback_alarms,
         )
 

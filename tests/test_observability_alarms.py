@@ -42,6 +42,18 @@ def scaling(stack, **kwargs):
     return EndpointScaling(stack, "Scaling", endpoint_name="my-endpoint", instance_type="ml.c5.xlarge", **kwargs)
 
 
+def endpoint_of(stack, **overrides):
+    """A CPU multi-model endpoint of the test bucket, with ``overrides``."""
+    return MultiModelEndpoint(
+        stack,
+        "Mme",
+        image_uri=CPU_IMAGE,
+        model_data_url=MODEL_DATA_URL,
+        instance_type="ml.c5.xlarge",
+        **overrides,
+    )
+
+
 def variant(**attributes):
     return types.SimpleNamespace(**{"endpoint_name": "my-endpoint", "variant_name": "AllTraffic", **attributes})
 
@@ -225,14 +237,7 @@ def test_no_action_without_a_topic(stack, synth):
 
 
 def test_max_capacity_of_a_multi_model_endpoint(stack, synth):
-    endpoint = MultiModelEndpoint(
-        stack,
-        "Mme",
-        image_uri=CPU_IMAGE,
-        model_data_url=MODEL_DATA_URL,
-        instance_type="ml.c5.xlarge",
-        scaling=ScalingPreset.cpu(max_capacity=8),
-    )
+    endpoint = endpoint_of(stack, scaling=ScalingPreset.cpu(max_capacity=8))
     ScalingAlarms(stack, "Alarms", variant=endpoint, include=[AlarmKind.PINNED_AT_MAX_CAPACITY])
     template = synth(stack)
     (properties,) = alarm_properties(template).values()
@@ -251,14 +256,7 @@ def test_explicit_max_capacity_wins_over_the_preset(stack, synth):
 def test_rollback_alarms_and_configuration(stack, synth):
     # A deployment's auto-rollback alarms must name the endpoint literally: alarms on the
     # endpoint's EndpointName attribute, listed in its DeploymentConfig, would form a cycle.
-    endpoint = MultiModelEndpoint(
-        stack,
-        "Mme",
-        image_uri=CPU_IMAGE,
-        model_data_url=MODEL_DATA_URL,
-        instance_type="ml.c5.xlarge",
-        endpoint_name="my-endpoint",
-    )
+    endpoint = endpoint_of(stack, endpoint_name="my-endpoint")
     alarms = ScalingAlarms(stack, "Alarms", variant=endpoint, endpoint_name="my-endpoint")
     assert [alarm.node.id for alarm in alarms.rollback_alarms] == ["Errors5xx", "ModelLatency", "ModelLoadingWait"]
     endpoint.endpoint.deployment_config = sagemaker.CfnEndpoint.DeploymentConfigProperty(
@@ -291,9 +289,7 @@ def test_endpoint_name_overrides_the_variant_s(stack, synth):
 
 
 def test_rollback_on_the_endpoint_attribute_is_a_cycle(stack):
-    endpoint = MultiModelEndpoint(
-        stack, "Mme", image_uri=CPU_IMAGE, model_data_url=MODEL_DATA_URL, instance_type="ml.c5.xlarge"
-    )
+    endpoint = endpoint_of(stack)
     alarms = ScalingAlarms(stack, "Alarms", variant=endpoint, include=[AlarmKind.ERRORS_5XX])
     endpoint.endpoint.deployment_config = sagemaker.CfnEndpoint.DeploymentConfigProperty(
         auto_rollback_configuration=alarms.auto_rollback_configuration()

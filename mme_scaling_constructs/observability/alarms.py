@@ -179,8 +179,7 @@ class ScalingAlarms(Construct):
             _check_ceiling(problems, "max_capacity", max_capacity)
         if topic is not None and not hasattr(type(topic), "topic_arn"):
             problems.add("topic", topic, "an aws_sns.ITopic or None")
-        percentile = _check_thresholds(
-            problems,
+        thresholds = _Thresholds(
             max_5xx_error_percent=max_5xx_error_percent,
             max_model_latency_ms=max_model_latency_ms,
             model_latency_percentile=model_latency_percentile,
@@ -190,6 +189,7 @@ class ScalingAlarms(Construct):
             pinned_at_max_minutes=pinned_at_max_minutes,
             evaluation_minutes=evaluation_minutes,
         )
+        percentile = _check_thresholds(problems, thresholds)
         problems.raise_if_any()
         super().__init__(scope, construct_id)
 
@@ -197,18 +197,7 @@ class ScalingAlarms(Construct):
         self.endpoint_name: str = variant_endpoint_name if endpoint_name is None else endpoint_name
         #: The variant's name.
         self.variant_name: str = variant_name
-        specs = _specs(
-            percentile=percentile,
-            max_5xx_error_percent=max_5xx_error_percent,
-            max_model_latency_ms=max_model_latency_ms,
-            model_latency_percentile=model_latency_percentile,
-            max_model_loading_wait_ms=max_model_loading_wait_ms,
-            min_cache_hit_percent=min_cache_hit_percent,
-            max_model_unloads_per_minute=max_model_unloads_per_minute,
-            pinned_at_max_minutes=pinned_at_max_minutes,
-            evaluation_minutes=evaluation_minutes,
-            max_capacity=ceiling,
-        )
+        specs = _specs(thresholds, percentile=percentile, max_capacity=ceiling)
         action = None if topic is None else cloudwatch_actions.SnsAction(topic)
         created: dict[AlarmKind, cloudwatch.Alarm] = {}
         for spec in specs:
@@ -280,69 +269,71 @@ class ScalingAlarms(Construct):
         )
 
 
-def _specs(
-    *,
-    percentile: str,
-    max_5xx_error_percent: float,
-    max_model_latency_ms: float,
-    model_latency_percentile: float,
-    max_model_loading_wait_ms: float,
-    min_cache_hit_percent: float,
-    max_model_unloads_per_minute: int,
-    pinned_at_max_minutes: int,
-    evaluation_minutes: int,
-    max_capacity: Any,
-) -> list[_AlarmSpec]:
+@dataclass(frozen=True, kw_only=True)
+class _Thresholds:
+    """The thresholds of :class:`ScalingAlarms`, as the caller gave them (checked by ``_check_thresholds``)."""
+
+    max_5xx_error_percent: Any
+    max_model_latency_ms: Any
+    model_latency_percentile: Any
+    max_model_loading_wait_ms: Any
+    min_cache_hit_percent: Any
+    max_model_unloads_per_minute: Any
+    pinned_at_max_minutes: Any
+    evaluation_minutes: Any
+
+
+def _specs(t: _Thresholds, *, percentile: str, max_capacity: Any) -> list[_AlarmSpec]:
     """Every alarm, with the thresholds converted to the metrics' own units."""
     above = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-    window = f"for {evaluation_minutes} minute(s)"
+    window = f"for {t.evaluation_minutes} minute(s)"
     specs = [
         _AlarmSpec(
             kind=AlarmKind.ERRORS_5XX,
             definition=INVOCATION_5XX_ERRORS,
             statistic="Average",
-            threshold=max_5xx_error_percent / 100,
+            threshold=t.max_5xx_error_percent / 100,
             comparison=above,
-            minutes=evaluation_minutes,
-            description=f"More than {max_5xx_error_percent:g} % of requests got a 5xx error {window}.",
+            minutes=t.evaluation_minutes,
+            description=f"More than {t.max_5xx_error_percent:g} % of requests got a 5xx error {window}.",
         ),
         _AlarmSpec(
             kind=AlarmKind.MODEL_LATENCY,
             definition=MODEL_LATENCY,
             statistic=percentile,
-            threshold=max_model_latency_ms * 1000,
+            threshold=t.max_model_latency_ms * 1000,
             comparison=above,
-            minutes=evaluation_minutes,
-            description=f"Model latency {percentile} above {max_model_latency_ms:g} ms {window}.",
+            minutes=t.evaluation_minutes,
+            description=f"Model latency {percentile} above {t.max_model_latency_ms:g} ms {window}.",
         ),
         _AlarmSpec(
             kind=AlarmKind.MODEL_LOADING_WAIT,
             definition=MODEL_LOADING_WAIT_TIME,
             statistic="Average",
-            threshold=max_model_loading_wait_ms * 1000,
+            threshold=t.max_model_loading_wait_ms * 1000,
             comparison=above,
-            minutes=evaluation_minutes,
-            description=f"Requests waited on average more than {max_model_loading_wait_ms:g} ms for their model "
+            minutes=t.evaluation_minutes,
+            description=f"Requests waited on average more than {t.max_model_loading_wait_ms:g} ms for their model "
             f"to load {window}: the model cache may be too small.",
         ),
         _AlarmSpec(
             kind=AlarmKind.CACHE_HIT_RATIO,
             definition=MODEL_CACHE_HIT,
             statistic="Average",
-            threshold=min_cache_hit_percent / 100,
+            threshold=t.min_cache_hit_percent / 100,
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            minutes=evaluation_minutes,
-            description=f"Fewer than {min_cache_hit_percent:g} % of requests found their model loaded {window}: "
+            minutes=t.evaluation_minutes,
+            description=f"Fewer than {t.min_cache_hit_percent:g} % of requests found their model loaded {window}: "
             "use larger instances or more of them.",
         ),
         _AlarmSpec(
             kind=AlarmKind.MODEL_UNLOADS,
             definition=MODEL_UNLOADING_TIME,
             statistic="SampleCount",
-            threshold=max_model_unloads_per_minute,
+            threshold=t.max_model_unloads_per_minute,
             comparison=above,
-            minutes=evaluation_minutes,
-            description=f"More than {max_model_unloads_per_minute} model unloads per minute {window}: the model "
+            minutes=t.evaluation_minutes,
+            description=f"More than {t.max_model_unloads_per_minute} model unloads per minute {window}: the model "
             "cache thrashes; use larger instances or more of them.",
         ),
     ]
@@ -355,45 +346,34 @@ def _specs(
                 # The ratio of sums can miss a whole count by rounding: compare half an instance below.
                 threshold=max_capacity - 0.5,
                 comparison=above,
-                minutes=pinned_at_max_minutes,
+                minutes=t.pinned_at_max_minutes,
                 description=f"The instance count stayed at max_capacity ({max_capacity}) for "
-                f"{pinned_at_max_minutes} minute(s): scaling has run out of room; raise max_capacity.",
+                f"{t.pinned_at_max_minutes} minute(s): scaling has run out of room; raise max_capacity.",
             )
         )
     return specs
 
 
-def _check_thresholds(
-    problems: Problems,
-    *,
-    max_5xx_error_percent: Any,
-    max_model_latency_ms: Any,
-    model_latency_percentile: Any,
-    max_model_loading_wait_ms: Any,
-    min_cache_hit_percent: Any,
-    max_model_unloads_per_minute: Any,
-    pinned_at_max_minutes: Any,
-    evaluation_minutes: Any,
-) -> str:
+def _check_thresholds(problems: Problems, t: _Thresholds) -> str:
     """Record problems with the thresholds; return the latency percentile as a statistic, e.g. ``p99``."""
     _check_range(
-        problems, "max_5xx_error_percent", max_5xx_error_percent, 0, 100, "a literal percentage from 0 to below 100"
+        problems, "max_5xx_error_percent", t.max_5xx_error_percent, 0, 100, "a literal percentage from 0 to below 100"
     )
     _check_range(
         problems,
         "max_model_latency_ms",
-        max_model_latency_ms,
+        t.max_model_latency_ms,
         0,
         MAX_LATENCY_MS,
         LATENCY_RULE,
         open_low=True,
         closed_high=True,
     )
-    percentile = _percentile_statistic(problems, model_latency_percentile)
+    percentile = _percentile_statistic(problems, t.model_latency_percentile)
     _check_range(
         problems,
         "max_model_loading_wait_ms",
-        max_model_loading_wait_ms,
+        t.max_model_loading_wait_ms,
         0,
         MAX_LATENCY_MS,
         LATENCY_RULE,
@@ -403,7 +383,7 @@ def _check_thresholds(
     _check_range(
         problems,
         "min_cache_hit_percent",
-        min_cache_hit_percent,
+        t.min_cache_hit_percent,
         0,
         100,
         "a literal percentage greater than 0 and at most 100",
@@ -413,13 +393,13 @@ def _check_thresholds(
     _check_literal_whole(
         problems,
         "max_model_unloads_per_minute",
-        max_model_unloads_per_minute,
+        t.max_model_unloads_per_minute,
         f"a literal whole number of unloads from 0 to {MAX_INT32}",
         minimum=0,
     )
     for parameter, minutes in (
-        ("pinned_at_max_minutes", pinned_at_max_minutes),
-        ("evaluation_minutes", evaluation_minutes),
+        ("pinned_at_max_minutes", t.pinned_at_max_minutes),
+        ("evaluation_minutes", t.evaluation_minutes),
     ):
         _check_literal_whole(problems, parameter, minutes, MINUTES_RULE, maximum=MAX_EVALUATION_PERIODS)
     return percentile
