@@ -62,58 +62,59 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
             "Version": "2012-10-17",
         },
         description="Serves the models of a SageMaker multi-model endpoint",
-        policies=[
-            iam.CfnRole.PolicyProperty(
-                policy_name="ServeModels",
-                policy_document={
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadModelArchives",
-                            "Effect": "Allow",
-                            "Action": "s3:GetObject",
-                            "Resource": f"{arn}:s3:::model-bucket/tenant-{index}/*",
-                        },
-                        {
-                            "Sid": "ListModelArchives",
-                            "Effect": "Allow",
-                            "Action": "s3:ListBucket",
-                            "Resource": f"{arn}:s3:::model-bucket",
-                            "Condition": {"StringLike": {"s3:prefix": [f"tenant-{index}/*"]}},
-                        },
-                        {
-                            "Sid": "PullServingImage",
-                            "Effect": "Allow",
-                            "Action": [
-                                "ecr:BatchCheckLayerAvailability",
-                                "ecr:BatchGetImage",
-                                "ecr:GetDownloadUrlForLayer",
-                            ],
-                            "Resource": f"{arn}:ecr:us-east-1:123456789012:repository/serving",
-                        },
-                        {
-                            "Sid": "AuthenticateToEcr",
-                            "Effect": "Allow",
-                            "Action": "ecr:GetAuthorizationToken",
-                            "Resource": "*",
-                        },
-                        {
-                            "Sid": "WriteEndpointLogs",
-                            "Effect": "Allow",
-                            "Action": LOG_ACTIONS,
-                            "Resource": LOG_GROUPS,
-                        },
-                        {
-                            "Sid": "PutEndpointMetrics",
-                            "Effect": "Allow",
-                            "Action": "cloudwatch:PutMetricData",
-                            "Resource": "*",
-                            "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
-                        },
-                    ],
+    )
+    policy = iam.CfnManagedPolicy(
+        scope,
+        f"{prefix}ExecutionPolicy",
+        description="Lets SageMaker serve the models of a multi-model endpoint",
+        roles=[role.ref],
+        policy_document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadModelArchives",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": f"{arn}:s3:::model-bucket/tenant-{index}/*",
                 },
-            )
-        ],
+                {
+                    "Sid": "ListModelArchives",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": f"{arn}:s3:::model-bucket",
+                    "Condition": {"StringLike": {"s3:prefix": [f"tenant-{index}/*"]}},
+                },
+                {
+                    "Sid": "PullServingImage",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    "Resource": f"{arn}:ecr:us-east-1:123456789012:repository/serving",
+                },
+                {
+                    "Sid": "AuthenticateToEcr",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "WriteEndpointLogs",
+                    "Effect": "Allow",
+                    "Action": LOG_ACTIONS,
+                    "Resource": LOG_GROUPS,
+                },
+                {
+                    "Sid": "PutEndpointMetrics",
+                    "Effect": "Allow",
+                    "Action": "cloudwatch:PutMetricData",
+                    "Resource": "*",
+                    "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+                },
+            ],
+        },
     )
     model = sagemaker.CfnModel(
         scope,
@@ -126,6 +127,7 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
             multi_model_config=sagemaker.CfnModel.MultiModelConfigProperty(model_cache_setting="Enabled"),
         ),
     )
+    model.node.add_dependency(policy)
     config = sagemaker.CfnEndpointConfig(
         scope,
         f"{prefix}EndpointConfig",

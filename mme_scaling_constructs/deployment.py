@@ -17,7 +17,13 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 
 from mme_scaling_constructs.errors import Problems
-from mme_scaling_constructs.validation import check_cooldown, check_whole_number, cooldown_seconds, is_token
+from mme_scaling_constructs.validation import (
+    check_cooldown,
+    check_whole_number,
+    cooldown_seconds,
+    has_interface,
+    is_token,
+)
 
 #: Waits (baking, termination) and the whole deployment's timeout, in seconds.
 MAX_WAIT_SECONDS: Final = 3600
@@ -136,7 +142,7 @@ class DeploymentConfig:
         if self.rollback_batch is not None:
             self.rollback_batch.check(problems, "rollback_batch", max_percent=100)
         alarms = self.rollback_alarms
-        if len(alarms) > MAX_ROLLBACK_ALARMS or not all(hasattr(type(a), "alarm_name") for a in alarms):
+        if len(alarms) > MAX_ROLLBACK_ALARMS or not all(has_interface(a, "alarm_name") for a in alarms):
             problems.add(
                 "rollback_alarms",
                 alarms,

@@ -33,7 +33,7 @@ from mme_scaling_constructs.execution_role import (
     acknowledge_required_wildcards,
     is_s3_prefix,
     model_access_policy,
-    policy_document,
+    statement,
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
 from mme_scaling_constructs.network import network_interface_statements
@@ -53,6 +53,7 @@ from mme_scaling_constructs.validation import (
     check_instance_of,
     check_sagemaker_name,
     check_whole_number,
+    has_interface,
     is_string_token,
     is_token,
 )
@@ -192,20 +193,27 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                 subnets=[subnet.subnet_id for subnet in subnets],
             )
             self.connections = ec2.Connections(security_groups=groups)
-        role_is_given = role is not None
+        if model_data_key is not None:
+            statements.append(_decrypt_statement(model_data_key))
         if role is None:
             role = iam.Role(
                 self,
                 "ExecutionRole",
                 assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE_PRINCIPAL),
                 description="Serves the models of a SageMaker multi-model endpoint",
-                inline_policies={"ServeModels": policy_document(statements)},
             )
-            acknowledge_required_wildcards(role, model_data_url=model_data_url, in_vpc=vpc is not None)
-        else:
-            grants = [role.add_to_principal_policy(iam.PolicyStatement.from_json(item)) for item in statements]
         #: The execution role SageMaker assumes.
         self.role: iam.IRole = role
+        #: The customer-managed ``AWS::IAM::ManagedPolicy`` with the endpoint's permissions,
+        #: attached to the role (escape hatch).
+        self.execution_policy = iam.CfnManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description="Lets SageMaker serve the models of a multi-model endpoint",
+            policy_document={"Version": "2012-10-17", "Statement": statements},
+            roles=[role.role_name],
+        )
+        acknowledge_required_wildcards(self.execution_policy, model_data_url=model_data_url, in_vpc=vpc is not None)
 
         #: The ``AWS::SageMaker::Model`` (escape hatch).
         self.model = sagemaker.CfnModel(
@@ -224,20 +232,8 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             vpc_config=vpc_config,
             enable_network_isolation=True if network_isolation else None,
         )
-        if role_is_given:
-            # A given role's grants live in a separate policy resource: wait for it.
-            for grant in grants:
-                if grant.policy_dependable is not None:
-                    self.model.node.add_dependency(grant.policy_dependable)
-        if model_data_key is not None:
-            # Decrypt the model archives through S3 only, in the stack's region.
-            iam.Grant.add_to_principal_or_resource(
-                grantee=role,
-                actions=["kms:Decrypt"],
-                resource_arns=[model_data_key.key_arn],
-                resource=model_data_key,
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
-            ).apply_before(self.model)
+        # SageMaker checks the role's permissions when it creates the model: wait for the policy.
+        self.model.node.add_dependency(self.execution_policy)
 
         #: The variant's name.
         self.variant_name = variant_name
@@ -390,7 +386,7 @@ def _validate(
     if not is_string_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
-    if role is not None and not _has(role, "role_arn", "add_to_principal_policy"):
+    if role is not None and not has_interface(role, "role_arn", "add_to_principal_policy"):
         problems.add("role", role, "an aws_iam.IRole or None")
     if environment is not None:
         _check_environment(problems, environment)
@@ -435,14 +431,14 @@ def _validate_hardening(
         check_instance_of(
             problems, "deployment_config", deployment_config, DeploymentConfig, "a DeploymentConfig or None"
         )
-    if vpc is not None and not _has(vpc, "vpc_id", "select_subnets"):
+    if vpc is not None and not has_interface(vpc, "vpc_id", "select_subnets"):
         problems.add("vpc", vpc, "an aws_ec2.IVpc or None")
     if vpc_subnets is not None and not isinstance(vpc_subnets, ec2.SubnetSelection):
         problems.add("vpc_subnets", vpc_subnets, "an aws_ec2.SubnetSelection or None")
     if security_groups is not None and not (
         isinstance(security_groups, (list, tuple))
         and security_groups
-        and all(_has(group, "security_group_id") for group in security_groups)
+        and all(has_interface(group, "security_group_id") for group in security_groups)
     ):
         problems.add("security_groups", security_groups, "a non-empty list of aws_ec2.ISecurityGroup, or None")
     if vpc is None:
@@ -451,7 +447,7 @@ def _validate_hardening(
                 problems.add(name, value, "None when no vpc is given")
     check_bool(problems, "network_isolation", network_isolation)
     for name, key in (("model_data_key", model_data_key), ("encryption_key", encryption_key)):
-        if key is not None and not _has(key, "key_arn", "grant"):
+        if key is not None and not has_interface(key, "key_arn", "grant"):
             problems.add(name, key, "an aws_kms.IKey or None")
     excluded = exclude_retained_variant_properties
     if excluded is not None and not (
@@ -467,6 +463,16 @@ def _validate_hardening(
     problems.raise_if_any()
 
 
+def _decrypt_statement(key: kms.IKey) -> dict[str, Any]:
+    """``kms:Decrypt`` on ``key``, only through S3 in the stack's region (SSE-KMS model archives)."""
+    return statement(
+        "DecryptModelArchives",
+        ["kms:Decrypt"],
+        key.key_arn,
+        condition={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+    )
+
+
 def _selected_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> list[ec2.ISubnet]:
     """The subnets ``selection`` picks in ``vpc``; by default its private subnets with egress."""
     if selection is None:
@@ -479,11 +485,6 @@ def _selected_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> l
         subnets=selection.subnets,
         subnet_type=selection.subnet_type,
     ).subnets
-
-
-def _has(value: Any, *names: str) -> bool:
-    """Whether ``value``'s class has the attributes a jsii interface promises (no jsii call)."""
-    return not isinstance(value, (str, bytes, int, float)) and all(hasattr(type(value), name) for name in names)
 
 
 def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: ScalingPreset | None) -> ScalingPreset:

@@ -144,15 +144,11 @@ def statement(
     sid: str, actions: list[str], resources: str | list[str], *, condition: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """An ``Allow`` statement as IAM policy JSON."""
-    document: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    action: str | list[str] = actions[0] if len(actions) == 1 else actions
+    document: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources}
     if condition is not None:
         document["Condition"] = condition
     return document
-
-
-def policy_document(statements: list[dict[str, Any]]) -> iam.PolicyDocument:
-    """A policy document of ``statements`` (policy JSON), made with one jsii call."""
-    return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": statements})
 
 
 def _s3_statements(model_data_url: str) -> list[dict[str, Any]]:
@@ -210,17 +206,17 @@ def _ecr_statements(image_uri: str) -> list[dict[str, Any]]:
 _NAG_WILDCARD_RULE: Final = "AwsSolutions::AwsSolutions-IAM5"
 
 
-def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str, in_vpc: bool = False) -> None:
+def acknowledge_required_wildcards(policy: IConstruct, *, model_data_url: str, in_vpc: bool = False) -> None:
     """Acknowledge, with reasons, the cdk-nag wildcard findings :func:`model_access_statements` causes.
 
     With ``in_vpc`` (defaults to ``False``), also the network interfaces SageMaker creates in
     the VPC, whose ids are not known in advance.
 
-    Each wildcard is as narrow as AWS allows; acknowledging them on the role keeps an app
-    that runs cdk-nag's AwsSolutions pack clean. The prefix's objects are acknowledged when
-    the prefix is literal (the bucket may be a bucket of the app); a token prefix's statement
-    is rendered with intrinsics and stays reported, and so does a prefix whose brackets CDK
-    cannot carry in a validation id.
+    Each wildcard is as narrow as AWS allows; acknowledging them on ``policy``, the construct
+    holding the statements, keeps an app that runs cdk-nag's AwsSolutions pack clean. The
+    prefix's objects are acknowledged when the prefix is literal (the bucket may be a bucket
+    of the app); a token prefix's statement is rendered with intrinsics and stays reported,
+    and so does a prefix whose brackets CDK cannot carry in a validation id.
     """
     acknowledgments = [
         Acknowledgment(
@@ -247,7 +243,7 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str, in_
         )
     location = ModelLocation.parse(model_data_url)
     if location is not None:
-        bucket = _nag_reference(Stack.of(role), location.bucket)
+        bucket = _nag_reference(Stack.of(policy), location.bucket)
         finding = f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
         if bucket is not None:
             acknowledgments.append(
@@ -255,7 +251,7 @@ def acknowledge_required_wildcards(role: IConstruct, *, model_data_url: str, in_
                     id=finding, reason="A multi-model endpoint loads any model archive under its S3 prefix on demand."
                 )
             )
-    Validations.of(role).acknowledge(*acknowledgments)
+    Validations.of(policy).acknowledge(*acknowledgments)
 
 
 def _nag_reference(stack: Stack, value: str) -> str | None:

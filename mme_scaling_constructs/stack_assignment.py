@@ -21,12 +21,12 @@ from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems
 
 #: CloudFormation's limit of resources in one stack.
 MAX_RESOURCES_PER_STACK: Final = 500
-#: Resources a MultiModelEndpoint with a CPU or GPU preset makes: role, model, endpoint
-#: config, endpoint, scalable target and two scaling policies.
-RESOURCES_PER_ENDPOINT: Final = 7
-#: Default endpoints per stack: 60 x 7 = 420 resources, leaving room for step policies,
+#: Resources a MultiModelEndpoint with a CPU or GPU preset makes: role, managed policy, model,
+#: endpoint config, endpoint, scalable target and two scaling policies.
+RESOURCES_PER_ENDPOINT: Final = 8
+#: Default endpoints per stack: 50 x 8 = 400 resources, leaving room for step policies,
 #: alarms and other resources of the stack.
-DEFAULT_ENDPOINTS_PER_STACK: Final = 60
+DEFAULT_ENDPOINTS_PER_STACK: Final = 50
 #: Stack names: letters, digits and hyphens, starting with a letter, at most 128 (CloudFormation).
 STACK_NAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 #: Room a stack prefix leaves for the stack's number.
@@ -46,7 +46,7 @@ class StackAssignment:
     Args:
         path: the JSON file; it need not exist yet.
         stack_prefix: new stacks are named ``<stack_prefix><n>``; defaults to ``"Endpoints"``.
-        max_endpoints_per_stack: endpoints a new endpoint may join; defaults to 60 (420 of a
+        max_endpoints_per_stack: endpoints a new endpoint may join; defaults to 50 (400 of a
             stack's 500 resources with the default presets).
 
     Raises:

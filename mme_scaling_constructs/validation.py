@@ -20,6 +20,7 @@ import weakref
 from typing import Any, Final
 
 from aws_cdk import Duration, Token
+from jsii._reference_map import InterfaceDynamicProxy
 
 from mme_scaling_constructs.constants import MAX_TARGET_VALUE, MIN_TARGET_VALUE, TARGET_VALUE_RULE
 from mme_scaling_constructs.errors import Problems
@@ -301,3 +302,15 @@ def check_instance_of(
         return True
     problems.add(parameter, value, rule)
     return False
+
+
+def has_interface(value: Any, *names: str) -> bool:
+    """Whether ``value``'s class has the attributes a jsii interface promises (no jsii call).
+
+    An object jsii returns as several interfaces (``Role.from_role_arn`` does) is a proxy whose
+    delegates' classes carry them.
+    """
+    if isinstance(value, (str, bytes, int, float)):
+        return False
+    delegates = value._delegates if isinstance(value, InterfaceDynamicProxy) else [value]
+    return all(any(hasattr(type(delegate), name) for delegate in delegates) for name in names)

@@ -1,11 +1,15 @@
 """cdk-nag and cfn-lint on what the constructs synthesize."""
 
+import itertools
 import json
 from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from app import MultiModelEndpointsStack
@@ -104,7 +108,8 @@ def test_the_lint_check_catches_invalid_policies(configuration, rule):
     assert any(error.startswith(f"[{rule}") for error in lint_errors(template))
 
 
-def test_a_given_role_is_not_acknowledged(tmp_path):
+def test_a_given_role_gets_the_same_acknowledged_policy(tmp_path):
+    """The wildcards live in the construct's own managed policy, whichever role it is attached to."""
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "GivenRole")
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
@@ -116,38 +121,90 @@ def test_a_given_role_is_not_acknowledged(tmp_path):
         instance_type="ml.c5.xlarge",
         role=role,
     )
-    assert "AwsSolutions-IAM5[Resource::*]" in nag_findings(app, tmp_path)
+    assert nag_findings(app, tmp_path) == set()
 
 
-@pytest.mark.parametrize(
-    ("with_key", "expected"),
-    [
-        (
-            False,
-            {
-                "HIPAA.Security-IAMNoInlinePolicy",
-                "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
-                "NIST.800.53.R5-IAMNoInlinePolicy",
-                "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
-            },
-        ),
-        (True, {"HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"}),
-    ],
-    ids=["no-key", "key"],
-)
-def test_what_the_hipaa_and_nist_packs_report_today(tmp_path, with_key, expected):
-    """Pinned, to be driven to nothing: the key finding is the user's choice (encryption_key); the
-    inline-policy finding goes once the execution role's policy becomes a customer-managed one."""
-    app = cdk.App(outdir=str(tmp_path))
-    stack = cdk.Stack(app, "Packs")
-    key = cdk.aws_kms.Key(stack, "Key", enable_key_rotation=True) if with_key else None
+#: The packs of the compliance matrix.
+PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
+#: What the packs report when the endpoint config has no ``encryption_key``: the user's choice.
+NO_STORAGE_KEY_FINDINGS = {
+    "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+    "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+}
+MATRIX = list(itertools.product(("cpu", "gpu"), (False, True), (False, True), (False, True), (False, True)))
+
+
+def matrix_stack_name(device, vpc, keys, given_role, own_bucket):
+    flags = {"Vpc": vpc, "Keys": keys, "GivenRole": given_role, "OwnBucket": own_bucket}
+    return device.capitalize() + "".join(name if on else f"No{name}" for name, on in flags.items())
+
+
+def matrix_endpoint(app, device, vpc, keys, given_role, own_bucket):
+    """One configuration of the matrix in its own stack; the user's resources sit beside the endpoint."""
+    stack = cdk.Stack(app, matrix_stack_name(device, vpc, keys, given_role, own_bucket))
+    options = {}
+    if vpc:
+        options["vpc"] = ec2.Vpc(stack, "Vpc", max_azs=2)
+    if keys:
+        options["model_data_key"] = kms.Key(stack, "ModelKey", enable_key_rotation=True)
+        options["encryption_key"] = kms.Key(stack, "StorageKey", enable_key_rotation=True)
+    if given_role:
+        options["role"] = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket = s3.Bucket(stack, "Models", enforce_ssl=True).bucket_name if own_bucket else "my-model-bucket"
+    image, instance_type = (
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1", "ml.c5.xlarge")
+        if device == "cpu"
+        else ("123456789012.dkr.ecr.us-east-1.amazonaws.com/triton:1", "ml.g5.xlarge")
+    )
     MultiModelEndpoint(
         stack,
         "Mme",
-        image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/serving:1",
-        model_data_url="s3://my-model-bucket/cpu-models/",
-        instance_type="ml.c5.xlarge",
-        encryption_key=key,
+        image_uri=image,
+        model_data_url=f"s3://{bucket}/models/",
+        instance_type=instance_type,
+        **options,
     )
-    packs = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
-    assert nag_findings(app, tmp_path, packs) == expected
+    return stack
+
+
+@pytest.fixture(scope="module")
+def matrix_report(tmp_path_factory):
+    """cdk-nag's three packs on every configuration of the matrix, synthesized as one app."""
+    outdir = tmp_path_factory.mktemp("matrix")
+    app = cdk.App(outdir=str(outdir))
+    for configuration in MATRIX:
+        matrix_endpoint(app, *configuration)
+    cdk.Validations.of(app).add_plugins(*(pack(app) for pack in PACKS))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    for template in outdir.glob("*.template.json"):
+        assert_lints_clean(template)
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+@pytest.mark.parametrize("configuration", MATRIX, ids=[matrix_stack_name(*configuration) for configuration in MATRIX])
+def test_the_compliance_packs_report_only_the_users_choices(matrix_report, configuration):
+    """AwsSolutions, HIPAA Security and NIST 800-53 rev 5 on the construct's own resources.
+
+    Every finding the construct cannot avoid is acknowledged in it; the one left is the user's
+    choice: an endpoint config without ``encryption_key``. The user's resources (VPC, keys,
+    role, bucket) are theirs to make compliant and are not counted.
+    """
+    prefix = f"{matrix_stack_name(*configuration)}/Mme/"
+    found = {rule for rule, path in matrix_report if path.startswith(prefix)}
+    keys = configuration[2]
+    assert found == (set() if keys else NO_STORAGE_KEY_FINDINGS)
+    assert all(path == f"{prefix}EndpointConfig" for rule, path in matrix_report if path.startswith(prefix))
+
+
+def test_the_matrix_sees_findings_of_the_users_resources(matrix_report):
+    """The packs did run on every stack: the user's VPC without flow logs is reported."""
+    vpc_stacks = {matrix_stack_name(*c) for c in MATRIX if c[1]}
+    reported = {path.split("/")[0] for rule, path in matrix_report if rule == "NIST.800.53.R5-VPCFlowLogsEnabled"}
+    assert reported == vpc_stacks

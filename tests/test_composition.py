@@ -165,25 +165,17 @@ def test_a_bucket_of_the_stack_keeps_grants_scoped_and_passes_cdk_nag(tmp_path, 
     endpoint(stack, model_data_url=f"s3://{bucket.bucket_name}/models/")
     template = Template.from_stack(stack)
     template.has_resource_properties(
-        "AWS::IAM::Role",
+        "AWS::IAM::ManagedPolicy",
         {
-            "Policies": [
-                {
-                    "PolicyName": "ServeModels",
-                    "PolicyDocument": {
-                        "Statement": Match.array_with(
-                            [
-                                Match.object_like(
-                                    {
-                                        "Sid": "ListModelArchives",
-                                        "Condition": {"StringLike": {"s3:prefix": ["models/*"]}},
-                                    }
-                                )
-                            ]
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Sid": "ListModelArchives", "Condition": {"StringLike": {"s3:prefix": ["models/*"]}}}
                         )
-                    },
-                }
-            ]
+                    ]
+                )
+            },
         },
     )
     assert warnings_of(stack, "model_data_url is a token") == []
@@ -211,11 +203,9 @@ def test_prefixes_with_brackets_pass_cdk_nag(tmp_path, prefix, granted):
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Brackets")
     endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
-    statements = Template.from_stack(stack).to_json()["Resources"]
-    role = next(r for r in statements.values() if r["Type"] == "AWS::IAM::Role")
-    read = next(
-        s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] if s["Sid"] == "ReadModelArchives"
-    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    policy = next(r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy")
+    read = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "ReadModelArchives")
     assert read["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::model-bucket/{granted}*"]]}
     assert nag_findings(app, tmp_path) == set()
 

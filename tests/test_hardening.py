@@ -32,15 +32,29 @@ def test_the_model_bucket_key_decrypts_only_through_s3_in_the_region(stack, synt
     key = kms.Key(stack, "ModelKey", enable_key_rotation=True)
     mme = endpoint(stack, model_data_key=key)
     template = synth(stack)
-    (decrypt,) = [s for s in statements_of(template, "AWS::IAM::Policy") if s["Action"] == "kms:Decrypt"]
+    (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
     assert decrypt["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
     assert decrypt["Condition"] == {
         "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
     }
-    # The model waits for the grant, so SageMaker can read the archives when it creates the model.
+    # The model waits for the policy, so SageMaker can read the archives when it creates the model.
     model_id = stack.get_logical_id(mme.model)
     depends_on = template.to_json()["Resources"][model_id].get("DependsOn", [])
-    assert any(logical_id.startswith("MmeExecutionRoleDefaultPolicy") for logical_id in depends_on)
+    assert depends_on == [stack.get_logical_id(mme.execution_policy)]
+    template.resource_count_is("AWS::IAM::Policy", 0)
+
+
+def test_imported_keys_and_security_groups_are_accepted(stack, synth):
+    """jsii returns imported resources as proxies of their interfaces: they are valid arguments."""
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    key = kms.Key.from_key_arn(stack, "ImportedKey", key_arn)
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
+    group = ec2.SecurityGroup.from_security_group_id(stack, "ImportedGroup", "sg-0123456789abcdef0")
+    endpoint(stack, model_data_key=key, encryption_key=key, vpc=vpc, security_groups=[group])
+    template = synth(stack)
+    template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"KmsKeyId": key_arn})
+    (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Resource"] == key_arn
 
 
 def test_the_storage_key_is_the_endpoint_configs(stack, synth, warnings_of):
@@ -94,7 +108,7 @@ def test_a_vpc_places_the_model_in_private_subnets_with_a_closed_security_group(
     assert len(mme.connections.security_groups) == 1
     actions = {
         action
-        for statement in statements_of(template, "AWS::IAM::Role")
+        for statement in statements_of(template, "AWS::IAM::ManagedPolicy")
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
     assert {
@@ -120,7 +134,9 @@ def test_creating_interfaces_is_scoped_to_the_subnets_and_groups(stack, synth):
         vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
     )
     template = synth(stack)
-    (create,) = [s for s in statements_of(template, "AWS::IAM::Role") if s["Action"] == "ec2:CreateNetworkInterface"]
+    (create,) = [
+        s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "ec2:CreateNetworkInterface"
+    ]
     resources = [str(resource) for resource in create["Resource"]]
     assert len(resources) == 1 + 2 + 1  # interfaces, two subnets, one group
     assert all("*" not in resource or "network-interface/*" in resource for resource in resources)

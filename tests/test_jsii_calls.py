@@ -7,9 +7,10 @@ from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
 from mme_scaling_constructs.testing.jsii_calls import JsiiCalls
 from tests.conftest import CPU_IMAGE
 
-#: Calls per endpoint today (hand-written L1 code of the same template makes 15); lower it as
-#: the construct gets cheaper, never raise it without a reason.
-CALLS_PER_ENDPOINT = 26
+#: Calls per endpoint today (hand-written L1 code of the same template makes 16); lower it as
+#: the construct gets cheaper, never raise it without a reason. The customer-managed execution
+#: policy (cdk-nag's HIPAA and NIST packs refuse inline policies) took it from 26 to 27.
+CALLS_PER_ENDPOINT = 27
 
 
 def add_endpoint(stack, index):

@@ -145,11 +145,13 @@ def test_scalable_target_uses_the_service_linked_role(stack, synth):
     )
 
 
-def test_only_the_execution_role_is_created(stack, synth):
+def test_only_the_execution_role_and_its_managed_policy_are_created(stack, synth):
     cpu_mme(stack)
     template = synth(stack)
     template.resource_count_is("AWS::IAM::Role", 1)
     template.resource_count_is("AWS::IAM::Policy", 0)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 1)
+    (role_id,) = template.find_resources("AWS::IAM::Role")
     template.has_resource_properties(
         "AWS::IAM::Role",
         {
@@ -159,14 +161,18 @@ def test_only_the_execution_role_is_created(stack, synth):
                 ]
             },
             "ManagedPolicyArns": Match.absent(),
+            "Policies": Match.absent(),
         },
     )
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"Roles": [{"Ref": role_id}]})
+    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
+    (model,) = template.find_resources("AWS::SageMaker::Model").values()
+    assert model["DependsOn"] == [policy_id]
 
 
 def statements_of(template):
-    (role,) = template.find_resources("AWS::IAM::Role").values()
-    (policy,) = role["Properties"]["Policies"]
-    return {statement["Sid"]: statement for statement in policy["PolicyDocument"]["Statement"]}
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    return {statement["Sid"]: statement for statement in policy["Properties"]["PolicyDocument"]["Statement"]}
 
 
 def partition_arn(suffix):
@@ -226,8 +232,9 @@ def test_given_role_receives_the_grants(stack, synth):
     template = synth(stack)
     assert mme.role is role
     template.resource_count_is("AWS::IAM::Role", 1)
+    template.resource_count_is("AWS::IAM::Policy", 0)
     template.has_resource_properties(
-        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
         {
             "PolicyDocument": {
                 "Statement": Match.array_with(
@@ -237,8 +244,20 @@ def test_given_role_receives_the_grants(stack, synth):
             "Roles": [{"Ref": Match.string_like_regexp("MyRole")}],
         },
     )
+    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
     (model,) = template.find_resources("AWS::SageMaker::Model").values()
-    assert any(dep.startswith("MyRoleDefaultPolicy") for dep in model["DependsOn"])
+    assert model["DependsOn"] == [policy_id]
+
+
+def test_an_imported_role_gets_the_policy_by_name(stack, synth):
+    role = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/serving")
+    cpu_mme(stack, role=role)
+    template = synth(stack)
+    template.resource_count_is("AWS::IAM::Role", 0)
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"Roles": ["serving"]})
+    template.has_resource_properties(
+        "AWS::SageMaker::Model", {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/serving"}
+    )
 
 
 def test_invocations_policy_uses_the_valid_predefined_metric(stack, synth):

@@ -56,14 +56,14 @@ def test_assignment_is_stable_and_bounded_over_any_history(tmp_path_factory, bat
     ("arguments", "problem"),
     [
         (
-            {"max_endpoints_per_stack": 72},
-            "max_endpoints_per_stack: got 72; allowed: a whole number from 1 to 71 "
-            "(500 resources a stack, 7 an endpoint)",
+            {"max_endpoints_per_stack": 63},
+            "max_endpoints_per_stack: got 63; allowed: a whole number from 1 to 62 "
+            "(500 resources a stack, 8 an endpoint)",
         ),
         (
             {"max_endpoints_per_stack": 0},
-            "max_endpoints_per_stack: got 0; allowed: a whole number from 1 to 71 "
-            "(500 resources a stack, 7 an endpoint)",
+            "max_endpoints_per_stack: got 0; allowed: a whole number from 1 to 62 "
+            "(500 resources a stack, 8 an endpoint)",
         ),
         (
             {"stack_prefix": "1bad"},

@@ -42,6 +42,7 @@ from mme_scaling_constructs.validation import (
     check_instance_of,
     check_sagemaker_name,
     check_whole_number,
+    has_interface,
     is_number,
     is_token,
 )
@@ -177,7 +178,7 @@ class ScalingAlarms(Construct):
             _check_ceiling(problems, "max_capacity", ceiling)
         elif max_capacity is not None:
             _check_ceiling(problems, "max_capacity", max_capacity)
-        if topic is not None and not hasattr(type(topic), "topic_arn"):
+        if topic is not None and not has_interface(topic, "topic_arn"):
             problems.add("topic", topic, "an aws_sns.ITopic or None")
         thresholds = _Thresholds(
             max_5xx_error_percent=max_5xx_error_percent,
