@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from aws_cdk import Annotations, Aws, Duration, Stack
+from aws_cdk import Annotations, Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -44,8 +45,10 @@ from mme_scaling_constructs.scaling import (
     claim_variant,
     environment_of,
     record_variant,
+    remember_stack,
     resolve_instance_type,
     scaling_problems,
+    stack_of,
 )
 from mme_scaling_constructs.validation import (
     MIN_CAPACITY_RULE,
@@ -163,7 +166,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             exclude_retained_variant_properties=exclude_retained_variant_properties,
             deployment_config=deployment_config,
         )
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
         # A literal endpoint name is scaled by this construct too: no other construct may scale it.
         literal_key = (
             claim_variant(stack, endpoint_name, variant_name)
@@ -171,6 +174,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             else None
         )
         super().__init__(scope, construct_id)
+        remember_stack(self, stack)
         instance = resolve_instance_type(instance_type)
         instance_name = instance_type.instance_type if isinstance(instance_type, InstanceSpec) else instance_type
         preset = _default_preset(instance, instance_type, scaling) if auto_scaling else None
@@ -199,7 +203,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             role = iam.Role(
                 self,
                 "ExecutionRole",
-                assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE_PRINCIPAL),
+                assumed_by=_sagemaker_principal(),
                 description="Serves the models of a SageMaker multi-model endpoint",
             )
         #: The execution role SageMaker assumes.
@@ -213,7 +217,9 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             policy_document={"Version": "2012-10-17", "Statement": statements},
             roles=[role.role_name],
         )
-        acknowledge_required_wildcards(self.execution_policy, model_data_url=model_data_url, in_vpc=vpc is not None)
+        acknowledge_required_wildcards(
+            self.execution_policy, stack=stack, model_data_url=model_data_url, in_vpc=vpc is not None
+        )
 
         #: The ``AWS::SageMaker::Model`` (escape hatch).
         self.model = sagemaker.CfnModel(
@@ -275,8 +281,6 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         )
         #: The endpoint's name (a token resolving to the ``EndpointName`` attribute).
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
-        #: The endpoint's ARN.
-        self.endpoint_arn: str = self.endpoint.attr_endpoint_arn
         #: The auto scaling of the variant, or ``None`` when ``auto_scaling`` is ``False``.
         self.scaling: EndpointScaling | None = (
             EndpointScaling(
@@ -292,6 +296,11 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         )
         if literal_key is not None and self.scaling is not None:
             record_variant(stack, literal_key, self.scaling)
+
+    @property
+    def endpoint_arn(self) -> str:
+        """The endpoint's ARN (a token resolving to the ``EndpointArn`` attribute)."""
+        return self.endpoint.attr_endpoint_arn
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the endpoint (``sagemaker:InvokeEndpoint`` on its ARN only).
@@ -461,6 +470,12 @@ def _validate_hardening(
             f"a list of distinct names from {', '.join(EXCLUDABLE_VARIANT_PROPERTIES)}, or None",
         )
     problems.raise_if_any()
+
+
+@functools.cache
+def _sagemaker_principal() -> iam.ServicePrincipal:
+    """``sagemaker.amazonaws.com``: one principal object serves every role (it belongs to no scope)."""
+    return iam.ServicePrincipal(SAGEMAKER_SERVICE_PRINCIPAL)
 
 
 def _decrypt_statement(key: kms.IKey) -> dict[str, Any]:

@@ -206,11 +206,13 @@ def _ecr_statements(image_uri: str) -> list[dict[str, Any]]:
 _NAG_WILDCARD_RULE: Final = "AwsSolutions::AwsSolutions-IAM5"
 
 
-def acknowledge_required_wildcards(policy: IConstruct, *, model_data_url: str, in_vpc: bool = False) -> None:
+def acknowledge_required_wildcards(
+    policy: IConstruct, *, stack: Stack, model_data_url: str, in_vpc: bool = False
+) -> None:
     """Acknowledge, with reasons, the cdk-nag wildcard findings :func:`model_access_statements` causes.
 
-    With ``in_vpc`` (defaults to ``False``), also the network interfaces SageMaker creates in
-    the VPC, whose ids are not known in advance.
+    ``stack`` is ``policy``'s stack. With ``in_vpc`` (defaults to ``False``), also the network
+    interfaces SageMaker creates in the VPC, whose ids are not known in advance.
 
     Each wildcard is as narrow as AWS allows; acknowledging them on ``policy``, the construct
     holding the statements, keeps an app that runs cdk-nag's AwsSolutions pack clean. The
@@ -243,7 +245,7 @@ def acknowledge_required_wildcards(policy: IConstruct, *, model_data_url: str, i
         )
     location = ModelLocation.parse(model_data_url)
     if location is not None:
-        bucket = _nag_reference(Stack.of(policy), location.bucket)
+        bucket = _nag_reference(stack, location.bucket)
         finding = f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
         if bucket is not None:
             acknowledgments.append(

@@ -93,9 +93,10 @@ class EndpointScaling(Construct, VariantMetrics):
             )
         )
         problems.raise_if_any()
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
         target_key = claim_variant(stack, endpoint_name, variant_name)
         super().__init__(scope, construct_id)
+        remember_stack(self, stack)
         record_variant(stack, target_key, self)
 
         instance = resolve_instance_type(instance_type)
@@ -128,7 +129,7 @@ class EndpointScaling(Construct, VariantMetrics):
             resource_id=f"endpoint/{endpoint_name}/variant/{variant_name}",
             min_capacity=self.preset.min_capacity,
             max_capacity=self.preset.max_capacity,
-            role=iam.Role.from_role_arn(self, "ServiceLinkedRole", _service_linked_role_arn_of(stack), mutable=False),
+            role=_service_linked_role_of(stack, self),
         )
         self._policy_name_prefix = Names.unique_id(self)
         self._scalable_target_id = self.scalable_target.scalable_target_id
@@ -417,14 +418,38 @@ def _stack_facts(stack: Stack) -> _StackFacts:
     return _STACK_FACTS[stack]
 
 
-_SERVICE_LINKED_ROLE_ARNS: Final[weakref.WeakKeyDictionary[Stack, str]] = weakref.WeakKeyDictionary()
+_SERVICE_LINKED_ROLES: Final[weakref.WeakKeyDictionary[Stack, iam.IRole]] = weakref.WeakKeyDictionary()
 
 
-def _service_linked_role_arn_of(stack: Stack) -> str:
-    """:func:`service_linked_role_arn`, formatted once per stack."""
-    if stack not in _SERVICE_LINKED_ROLE_ARNS:
-        _SERVICE_LINKED_ROLE_ARNS[stack] = service_linked_role_arn(stack)
-    return _SERVICE_LINKED_ROLE_ARNS[stack]
+def _service_linked_role_of(stack: Stack, scope: Construct) -> iam.IRole:
+    """The service-linked role (:func:`service_linked_role_arn`), imported once per stack.
+
+    The first scaling of a stack imports it as its child ``ServiceLinkedRole``; the others of
+    the stack reuse that import (an import makes no resource).
+    """
+    if stack not in _SERVICE_LINKED_ROLES:
+        _SERVICE_LINKED_ROLES[stack] = iam.Role.from_role_arn(
+            scope, "ServiceLinkedRole", service_linked_role_arn(stack), mutable=False
+        )
+    return _SERVICE_LINKED_ROLES[stack]
+
+
+_STACKS: Final[weakref.WeakKeyDictionary[IConstruct, Stack]] = weakref.WeakKeyDictionary()
+
+
+def stack_of(scope: IConstruct) -> Stack:
+    """``Stack.of(scope)``, asked of jsii once per construct (a stack is its own)."""
+    if isinstance(scope, Stack):
+        return scope
+    found = _STACKS.get(scope)
+    if found is None:
+        found = _STACKS[scope] = Stack.of(scope)
+    return found
+
+
+def remember_stack(construct: IConstruct, stack: Stack) -> None:
+    """Record that ``construct`` is in ``stack``, for :func:`stack_of`."""
+    _STACKS[construct] = stack
 
 
 def environment_of(stack: Stack) -> tuple[str, str]:
