@@ -78,3 +78,6 @@ DEFAULT_VARIANT_NAME: Final = "AllTraffic"
 
 #: Prefix of every warning annotation the constructs add, so users can acknowledge them.
 WARNING_PREFIX: Final = "mme-scaling"
+#: Environment variable naming stacks (comma-separated) whose scaling is left out of the
+#: template: phase 1 of ``mme-scaling change-instance-type``.
+DETACHED_STACKS_VARIABLE: Final = "MME_SCALING_DETACHED_STACKS"

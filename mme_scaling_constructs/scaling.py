@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import weakref
 from dataclasses import dataclass
 from typing import Any, Final
@@ -16,6 +17,7 @@ from constructs import Construct, IConstruct
 
 from mme_scaling_constructs.constants import (
     DEFAULT_VARIANT_NAME,
+    DETACHED_STACKS_VARIABLE,
     SCALABLE_DIMENSION,
     SCALING_SERVICE_LINKED_ROLE_NAME,
     SCALING_SERVICE_PRINCIPAL,
@@ -133,7 +135,8 @@ class EndpointScaling(Construct, VariantMetrics):
         )
         self._policy_name_prefix = Names.unique_id(self)
         self._scalable_target_id = self.scalable_target.scalable_target_id
-        if not is_token(endpoint_name):
+        detached = scaling_is_detached(stack)
+        if not is_token(endpoint_name) and not detached:
             Aspects.of(self).add(_DependOnNamedEndpoint(self.scalable_target, endpoint_name))
         context = ScalingContext(
             endpoint_name=endpoint_name, variant_name=variant_name, instance_type=instance_name, instance=instance
@@ -164,6 +167,19 @@ class EndpointScaling(Construct, VariantMetrics):
             cfn_target = self.scalable_target.node.default_child
             assert isinstance(cfn_target, appscaling.CfnScalableTarget)
             cfn_target.suspended_state = self.preset.suspended_state.to_cfn()
+        if detached:
+            self._detach(stack)
+
+    def _detach(self, stack: Stack) -> None:
+        """Leave this scaling's resources out of the template (the attributes stay readable)."""
+        for child in self.node.children:
+            self.node.try_remove_child(child.node.id)
+        self._warn(
+            "scalingDetached",
+            f"{DETACHED_STACKS_VARIABLE} names stack {stack.stack_name}: this scaling's target, policies and "
+            "schedules are left out of the template (phase 1 of mme-scaling change-instance-type). Synthesize "
+            "without it to deploy them.",
+        )
 
     def _add_policy(self, spec: TargetTrackingSpec, context: ScalingContext) -> appscaling.CfnScalingPolicy:
         scale_in = self.preset.scale_in_cooldown if spec.scale_in_cooldown is None else spec.scale_in_cooldown
@@ -432,6 +448,13 @@ def _service_linked_role_of(stack: Stack, scope: Construct) -> iam.IRole:
             scope, "ServiceLinkedRole", service_linked_role_arn(stack), mutable=False
         )
     return _SERVICE_LINKED_ROLES[stack]
+
+
+def scaling_is_detached(stack: Stack) -> bool:
+    """Whether :data:`DETACHED_STACKS_VARIABLE` names ``stack``: its scaling is left out of the template."""
+    listed = os.environ.get(DETACHED_STACKS_VARIABLE, "")
+    names = {name.strip() for name in listed.split(",")} - {""}
+    return bool(names) and stack.stack_name in names
 
 
 _STACKS: Final[weakref.WeakKeyDictionary[IConstruct, Stack]] = weakref.WeakKeyDictionary()
