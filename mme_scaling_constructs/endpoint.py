@@ -29,15 +29,17 @@ from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.execution_role import (
     ECR_IMAGE_RULE,
     S3_PREFIX_RULE,
+    UNGRANTABLE_PREFIX_RULE,
     EcrImage,
     ModelLocation,
-    acknowledge_required_wildcards,
+    add_execution_policy,
+    is_grantable_prefix,
     is_s3_prefix,
     model_access_policy,
     statement,
 )
 from mme_scaling_constructs.instance_catalogue import InstanceSpec
-from mme_scaling_constructs.network import network_interface_statements
+from mme_scaling_constructs.network import MAX_SECURITY_GROUPS, network_interface_statements, select_subnets
 from mme_scaling_constructs.observability.metrics import VariantMetrics, metric_period
 from mme_scaling_constructs.presets import DEFAULT_MIN_CAPACITY, ScalingPreset
 from mme_scaling_constructs.scaling import (
@@ -156,7 +158,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             model_cache=model_cache,
             auto_scaling=auto_scaling,
         )
-        _validate_hardening(
+        subnets = _validate_hardening(
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
@@ -167,6 +169,8 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             deployment_config=deployment_config,
         )
         stack = stack_of(scope)
+        if role is not None:
+            _check_role_account(role, environment_of(stack)[0])
         # A literal endpoint name is scaled by this construct too: no other construct may scale it.
         literal_key = (
             claim_variant(stack, endpoint_name, variant_name)
@@ -190,8 +194,8 @@ class MultiModelEndpoint(Construct, VariantMetrics):
         self.connections: ec2.Connections | None = None
         if vpc is not None:
             groups = list(security_groups) if security_groups is not None else [self._security_group(vpc)]
-            subnets = _selected_subnets(vpc, vpc_subnets)
             statements += network_interface_statements(stack, subnets, groups)
+            self._warn_about_zones(subnets)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 security_group_ids=[group.security_group_id for group in groups],
                 subnets=[subnet.subnet_id for subnet in subnets],
@@ -199,6 +203,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             self.connections = ec2.Connections(security_groups=groups)
         if model_data_key is not None:
             statements.append(_decrypt_statement(model_data_key))
+        role_is_given = role is not None
         if role is None:
             role = iam.Role(
                 self,
@@ -208,18 +213,19 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             )
         #: The execution role SageMaker assumes.
         self.role: iam.IRole = role
-        #: The customer-managed ``AWS::IAM::ManagedPolicy`` with the endpoint's permissions,
-        #: attached to the role (escape hatch).
-        self.execution_policy = iam.CfnManagedPolicy(
+        policy = add_execution_policy(
             self,
-            "ExecutionPolicy",
-            description="Lets SageMaker serve the models of a multi-model endpoint",
-            policy_document={"Version": "2012-10-17", "Statement": statements},
-            roles=[role.role_name],
+            stack=stack,
+            role=role,
+            role_is_given=role_is_given,
+            statements=statements,
+            model_data_url=model_data_url,
+            in_vpc=vpc is not None,
         )
-        acknowledge_required_wildcards(
-            self.execution_policy, stack=stack, model_data_url=model_data_url, in_vpc=vpc is not None
-        )
+        #: The customer-managed ``AWS::IAM::ManagedPolicy`` with the endpoint's permissions,
+        #: attached to the role (escape hatch); ``None`` under ``iam.Role.customize_roles``,
+        #: which reports the statements instead.
+        self.execution_policy: iam.CfnManagedPolicy | None = policy.resource
 
         #: The ``AWS::SageMaker::Model`` (escape hatch).
         self.model = sagemaker.CfnModel(
@@ -239,7 +245,7 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             enable_network_isolation=True if network_isolation else None,
         )
         # SageMaker checks the role's permissions when it creates the model: wait for the policy.
-        self.model.node.add_dependency(self.execution_policy)
+        self.model.node.add_dependency(policy.dependable)
 
         #: The variant's name.
         self.variant_name = variant_name
@@ -354,6 +360,16 @@ class MultiModelEndpoint(Construct, VariantMetrics):
                 "s3://<bucket>/<literal prefix>/ (the bucket may be a token) to scope it to the prefix.",
             )
 
+    def _warn_about_zones(self, subnets: list[ec2.ISubnet]) -> None:
+        zones = {subnet.availability_zone for subnet in subnets}
+        if len(zones) == 1 and not any(is_token(zone) for zone in zones):
+            Annotations.of(self).add_warning_v2(
+                f"{WARNING_PREFIX}:singleAzSubnets",
+                f"Every subnet of the endpoint is in {zones.pop()}: SageMaker asks for subnets in at least two "
+                "Availability Zones, even for one instance (https://docs.aws.amazon.com/sagemaker/latest/dg/"
+                "host-vpc.html).",
+            )
+
     def _security_group(self, vpc: ec2.IVpc) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(
             self,
@@ -394,6 +410,10 @@ def _validate(
         problems.add("image_uri", image_uri, ECR_IMAGE_RULE)
     if not is_string_token(model_data_url) and not (isinstance(model_data_url, str) and is_s3_prefix(model_data_url)):
         problems.add("model_data_url", model_data_url, S3_PREFIX_RULE)
+    elif isinstance(model_data_url, str):
+        location = ModelLocation.parse(model_data_url)
+        if location is not None and not is_grantable_prefix(location.prefix):
+            problems.add("model_data_url", model_data_url, UNGRANTABLE_PREFIX_RULE)
     check_sagemaker_name(problems, "endpoint_name", endpoint_name)
     if role is not None and not has_interface(role, "role_arn", "add_to_principal_policy"):
         problems.add("role", role, "an aws_iam.IRole or None")
@@ -434,7 +454,8 @@ def _validate_hardening(
     encryption_key: Any,
     exclude_retained_variant_properties: Any,
     deployment_config: Any,
-) -> None:
+) -> list[ec2.ISubnet]:
+    """Record every invalid hardening argument; return the subnets selected (none without a VPC)."""
     problems = Problems("MultiModelEndpoint")
     if deployment_config is not None:
         check_instance_of(
@@ -450,6 +471,12 @@ def _validate_hardening(
         and all(has_interface(group, "security_group_id") for group in security_groups)
     ):
         problems.add("security_groups", security_groups, "a non-empty list of aws_ec2.ISecurityGroup, or None")
+    elif security_groups is not None and len(security_groups) > MAX_SECURITY_GROUPS:
+        problems.add(
+            "security_groups",
+            f"{len(security_groups)} security groups",
+            f"1 to {MAX_SECURITY_GROUPS} security groups (SageMaker's VpcConfig.SecurityGroupIds)",
+        )
     if vpc is None:
         for name, value in (("vpc_subnets", vpc_subnets), ("security_groups", security_groups)):
             if value is not None:
@@ -458,6 +485,16 @@ def _validate_hardening(
     for name, key in (("model_data_key", model_data_key), ("encryption_key", encryption_key)):
         if key is not None and not has_interface(key, "key_arn", "grant"):
             problems.add(name, key, "an aws_kms.IKey or None")
+    if model_data_key is not None and has_interface(model_data_key, "alias_name"):
+        try:
+            _ = model_data_key.alias_target_key
+        except RuntimeError:  # an alias imported by name: its key is unknown
+            problems.add(
+                "model_data_key",
+                model_data_key,
+                "a KMS key, or an alias of a key of this app: an IAM policy cannot grant kms:Decrypt through an "
+                "alias (KMS ignores aliases in a policy's Resource)",
+            )
     excluded = exclude_retained_variant_properties
     if excluded is not None and not (
         isinstance(excluded, (list, tuple))
@@ -469,7 +506,9 @@ def _validate_hardening(
             excluded,
             f"a list of distinct names from {', '.join(EXCLUDABLE_VARIANT_PROPERTIES)}, or None",
         )
+    subnets = select_subnets(problems, vpc, vpc_subnets) if vpc is not None and not problems.found else []
     problems.raise_if_any()
+    return subnets
 
 
 @functools.cache
@@ -479,27 +518,14 @@ def _sagemaker_principal() -> iam.ServicePrincipal:
 
 
 def _decrypt_statement(key: kms.IKey) -> dict[str, Any]:
-    """``kms:Decrypt`` on ``key``, only through S3 in the stack's region (SSE-KMS model archives)."""
+    """``kms:Decrypt`` on ``key`` (an alias's target key), only through S3 in the stack's region."""
+    target = key.alias_target_key if has_interface(key, "alias_name") else key  # type: ignore[attr-defined]
     return statement(
         "DecryptModelArchives",
         ["kms:Decrypt"],
-        key.key_arn,
+        target.key_arn,
         condition={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
     )
-
-
-def _selected_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> list[ec2.ISubnet]:
-    """The subnets ``selection`` picks in ``vpc``; by default its private subnets with egress."""
-    if selection is None:
-        return vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets
-    return vpc.select_subnets(
-        availability_zones=selection.availability_zones,
-        one_per_az=selection.one_per_az,
-        subnet_filters=selection.subnet_filters,
-        subnet_group_name=selection.subnet_group_name,
-        subnets=selection.subnets,
-        subnet_type=selection.subnet_type,
-    ).subnets
 
 
 def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: ScalingPreset | None) -> ScalingPreset:
@@ -507,6 +533,25 @@ def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: 
     if scaling is not None:
         return scaling
     return ScalingPreset.for_instance_type(instance if instance is not None else instance_type)
+
+
+#: The account in a role ARN.
+ROLE_ARN_ACCOUNT: Final = re.compile(r"arn:[a-z-]+:iam::(?P<account>\d{12}):role/.+")
+
+
+def _check_role_account(role: iam.IRole, stack_account: str) -> None:
+    """Refuse a role of another account than the stack's: SageMaker can be passed only its own account's roles."""
+    arn = role.role_arn
+    match = None if is_token(arn) else ROLE_ARN_ACCOUNT.fullmatch(arn)
+    if match is None or is_token(stack_account) or match["account"] == stack_account:
+        return
+    problems = Problems("MultiModelEndpoint")
+    problems.add(
+        "role",
+        arn,
+        f"a role of the stack's account {stack_account} (IAM passes a role only to a service of its own account)",
+    )
+    problems.raise_if_any()
 
 
 def _check_initial_count(problems: Problems, count: Any, scaling: ScalingPreset | None) -> None:

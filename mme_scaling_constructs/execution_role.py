@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aws_cdk import Acknowledgment, Aws, Fn, Stack, Validations
+from aws_cdk import Acknowledgment, Annotations, Aws, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
-from mme_scaling_constructs.constants import ENDPOINT_INSTANCE_NAMESPACE
+from mme_scaling_constructs.constants import ENDPOINT_INSTANCE_NAMESPACE, WARNING_PREFIX
 from mme_scaling_constructs.validation import is_token
 
 #: ``<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]``.
@@ -100,6 +101,19 @@ class ModelLocation:
         if _is_valid_validation_id(f"[{self.prefix}*]"):
             return self.prefix
         return re.sub(r"[][(){}]", "?", self.prefix)
+
+
+#: Characters an IAM policy cannot carry in a prefix: control characters, anything past U+00FF
+#: (IAM's policy grammar), and ``${``, which IAM reads as a policy variable.
+UNGRANTABLE_PREFIX: Final = re.compile(r"[\x00-\x1f\x7f\u0100-\U0010ffff]|\$\{")
+UNGRANTABLE_PREFIX_RULE: Final = (
+    "a prefix an IAM policy can name: no control characters, no characters past U+00FF, no '${' (a policy variable)"
+)
+
+
+def is_grantable_prefix(prefix: str) -> bool:
+    """Whether an IAM policy can grant ``prefix`` as written (``*`` and ``?`` stay wildcards)."""
+    return UNGRANTABLE_PREFIX.search(prefix) is None
 
 
 def is_s3_prefix(model_data_url: str) -> bool:
@@ -200,6 +214,84 @@ def _ecr_statements(image_uri: str) -> list[dict[str, Any]]:
         # GetAuthorizationToken supports no resource-level permissions.
         statement("AuthenticateToEcr", ["ecr:GetAuthorizationToken"], "*"),
     ]
+
+
+#: The context key ``iam.Role.customize_roles`` sets: roles are pre-created, policies reported.
+CUSTOMIZE_ROLES_CONTEXT: Final = "@aws-cdk/iam:customizeRoles"
+EXECUTION_POLICY_DESCRIPTION: Final = "Lets SageMaker serve the models of a multi-model endpoint"
+
+_CUSTOMIZED: Final[weakref.WeakKeyDictionary[Stack, bool]] = weakref.WeakKeyDictionary()
+
+
+def roles_are_customized(stack: Stack) -> bool:
+    """Whether ``iam.Role.customize_roles`` applies to ``stack`` (asked of jsii once per stack)."""
+    if stack not in _CUSTOMIZED:
+        _CUSTOMIZED[stack] = stack.node.try_get_context(CUSTOMIZE_ROLES_CONTEXT) is not None
+    return _CUSTOMIZED[stack]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutionPolicy:
+    """The customer-managed policy holding an endpoint's permissions.
+
+    Args:
+        resource: the ``AWS::IAM::ManagedPolicy``, or ``None`` when CDK synthesizes none
+            (``iam.Role.customize_roles`` lists the statements in its report instead).
+        dependable: what the model waits for before SageMaker checks the role.
+    """
+
+    resource: iam.CfnManagedPolicy | None
+    dependable: IConstruct
+
+
+def add_execution_policy(
+    scope: Construct,
+    *,
+    stack: Stack,
+    role: iam.IRole,
+    role_is_given: bool,
+    statements: list[dict[str, Any]],
+    model_data_url: str,
+    in_vpc: bool,
+) -> ExecutionPolicy:
+    """Give ``role`` the endpoint's permissions as a customer-managed policy, ``scope/ExecutionPolicy``.
+
+    The role the construct creates gets it attached through the policy's ``Roles``. A given
+    role, or any role under ``iam.Role.customize_roles``, gets it through CDK's own
+    ``role.add_managed_policy``, which respects what the role allows: nothing is attached to
+    an immutable role (``mutable=False``, ``without_policy_updates()``, a role of another
+    account), which then gets a warning listing what it must already grant.
+    """
+    document = {"Version": "2012-10-17", "Statement": statements}
+    if not role_is_given and not roles_are_customized(stack):
+        resource = iam.CfnManagedPolicy(
+            scope,
+            "ExecutionPolicy",
+            description=EXECUTION_POLICY_DESCRIPTION,
+            policy_document=document,
+            roles=[role.role_name],
+        )
+        acknowledge_required_wildcards(resource, stack=stack, model_data_url=model_data_url, in_vpc=in_vpc)
+        return ExecutionPolicy(resource=resource, dependable=resource)
+    policy = iam.ManagedPolicy(
+        scope,
+        "ExecutionPolicy",
+        description=EXECUTION_POLICY_DESCRIPTION,
+        document=iam.PolicyDocument.from_json(document),
+    )
+    role.add_managed_policy(policy)
+    acknowledge_required_wildcards(policy, stack=stack, model_data_url=model_data_url, in_vpc=in_vpc)
+    child = policy.node.default_child
+    resource = child if isinstance(child, iam.CfnManagedPolicy) else None
+    if resource is not None and not iam.Role.is_role(role) and not stack.resolve(resource.roles):
+        Annotations.of(scope).add_warning_v2(
+            f"{WARNING_PREFIX}:roleNotModified",
+            "The given role cannot be modified (imported with mutable=False, without_policy_updates(), or of "
+            "another account): the execution policy is attached to no role. The role must already grant: "
+            + ", ".join(item["Sid"] for item in statements)
+            + " (see the ExecutionPolicy resource's statements).",
+        )
+    return ExecutionPolicy(resource=resource, dependable=policy)
 
 
 #: cdk-nag's rule for wildcard permissions, in the form ``Validations`` acknowledges.

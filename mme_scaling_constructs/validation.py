@@ -179,8 +179,12 @@ def check_whole_number(
 
 
 def check_bool(problems: Problems, parameter: str, value: Any) -> bool:
-    """Record a problem unless ``value`` is ``True`` or ``False`` (or a number token)."""
-    if is_token(value) or isinstance(value, bool):
+    """Record a problem unless ``value`` is ``True`` or ``False``.
+
+    Tokens are refused: the value decides what is synthesized (a token string is always true),
+    and jsii takes no string or number token where CloudFormation wants a boolean.
+    """
+    if isinstance(value, bool):
         return True
     problems.add(parameter, value, "True or False")
     return False

@@ -318,3 +318,225 @@ def test_a_vpc_endpoint_passes_cdk_nag_on_its_own_resources(tmp_path):
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     endpoint(stack, vpc=vpc, model_data_key=key, encryption_key=key, network_isolation=True)
     assert nag_findings(app, tmp_path) == {"AwsSolutions-VPC7"}  # flow logs: a property of the given VPC
+
+
+# --- Roles CDK does not let a construct modify -------------------------------------------------
+
+
+def test_an_immutable_role_gets_nothing_attached_and_a_warning(stack, synth, warnings_of):
+    from aws_cdk import aws_iam as iam
+
+    role = iam.Role.from_role_arn(stack, "Owned", "arn:aws:iam::123456789012:role/platform-owned", mutable=False)
+    endpoint(stack, role=role)
+    template = synth(stack)
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert "Roles" not in policy["Properties"]
+    (warning,) = warnings_of(stack, "cannot be modified")
+    assert warning.entry.data.startswith(
+        "The given role cannot be modified (imported with mutable=False, without_policy_updates(), or of another "
+        "account): the execution policy is attached to no role. The role must already grant: ReadModelArchives, "
+        "ListModelArchives, PullServingImage, AuthenticateToEcr, WriteEndpointLogs, PutEndpointMetrics"
+    )
+
+
+def test_a_role_without_policy_updates_is_left_alone(stack, synth, warnings_of):
+    from aws_cdk import aws_iam as iam
+
+    own = iam.Role(stack, "Own", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    endpoint(stack, role=own.without_policy_updates())
+    template = synth(stack)
+    template.has_resource_properties("AWS::IAM::Role", {"ManagedPolicyArns": Match.absent()})
+    assert len(warnings_of(stack, "cannot be modified")) == 1
+
+
+def test_an_imported_mutable_role_gets_the_policy_by_name(stack, synth, warnings_of):
+    from aws_cdk import aws_iam as iam
+
+    role = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/serving")
+    endpoint(stack, role=role)
+    synth(stack).has_resource_properties("AWS::IAM::ManagedPolicy", {"Roles": ["serving"]})
+    assert warnings_of(stack, "cannot be modified") == []
+
+
+def test_customized_roles_synthesize_no_iam_resource_and_report_the_permissions(tmp_path):
+    from aws_cdk import aws_iam as iam
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Customized")
+    iam.Role.customize_roles(stack, use_precreated_roles={"Customized/Mme/ExecutionRole": "platform-serving-role"})
+    mme = endpoint(stack)
+    resources = app.synth().get_stack_by_name("Customized").template["Resources"]
+    assert not [r for r in resources.values() if r["Type"].startswith("AWS::IAM::")]
+    assert mme.execution_policy is None
+    report = (tmp_path / "iam-policy-report.txt").read_text()
+    assert "platform-serving-role" in report
+    assert "ReadModelArchives" in report
+
+
+def test_a_role_of_another_account_is_refused(synth):
+    from aws_cdk import aws_iam as iam
+
+    stack = cdk.Stack(cdk.App(), "Pinned", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    role = iam.Role.from_role_arn(stack, "Foreign", "arn:aws:iam::999999999999:role/serving")
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, role=role)
+    assert [str(p) for p in raised.value.problems] == [
+        "role: got 'arn:aws:iam::999999999999:role/serving'; allowed: a role of the stack's account 123456789012 "
+        "(IAM passes a role only to a service of its own account)"
+    ]
+    assert "Mme" not in [child.node.id for child in stack.node.children]
+
+
+# --- Keys --------------------------------------------------------------------------------------
+
+
+def test_an_alias_of_the_app_decrypts_with_its_key(stack, synth):
+    key = kms.Key(stack, "ModelKey", enable_key_rotation=True)
+    alias = kms.Alias(stack, "ModelAlias", alias_name="alias/models", target_key=key)
+    endpoint(stack, model_data_key=alias)
+    template = synth(stack)
+    (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+
+
+def test_an_alias_imported_by_name_is_refused(stack):
+    alias = kms.Alias.from_alias_name(stack, "Imported", "alias/models")
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, model_data_key=alias)
+    (problem,) = raised.value.problems
+    assert str(problem).endswith(
+        "allowed: a KMS key, or an alias of a key of this app: an IAM policy cannot grant kms:Decrypt through an "
+        "alias (KMS ignores aliases in a policy's Resource)"
+    )
+
+
+# --- Subnets and security groups ---------------------------------------------------------------
+
+
+def isolated_vpc(stack, azs=2):
+    return ec2.Vpc(
+        stack,
+        "Isolated",
+        max_azs=azs,
+        subnet_configuration=[ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+
+
+def test_an_isolated_only_vpc_places_the_model_in_its_isolated_subnets(stack, synth):
+    vpc = isolated_vpc(stack)
+    endpoint(stack, vpc=vpc)
+    subnets = [{"Ref": stack.get_logical_id(s.node.default_child)} for s in vpc.isolated_subnets]
+    synth(stack).has_resource_properties("AWS::SageMaker::Model", {"VpcConfig": {"Subnets": subnets}})
+
+
+@pytest.mark.parametrize(
+    ("selection", "problem"),
+    [
+        (
+            ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            "a selection of subnets the VPC has (CDK: There are no 'Public' subnet groups in this VPC. "
+            "Available types: Isolated,Deprecated_Isolated)",
+        ),
+        (
+            ec2.SubnetSelection(subnet_group_name="nope"),
+            "a selection of subnets the VPC has (CDK: There are no subnet groups with name 'nope' in this VPC. "
+            "Available names: Private)",
+        ),
+        (
+            ec2.SubnetSelection(availability_zones=["eu-west-3c"]),
+            "1 to 16 subnets (SageMaker's VpcConfig.Subnets)",
+        ),
+    ],
+    ids=["missing type", "unknown group", "no subnet"],
+)
+def test_a_selection_the_vpc_cannot_give_is_named(stack, selection, problem):
+    vpc = isolated_vpc(stack)
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, vpc=vpc, vpc_subnets=selection)
+    (found,) = raised.value.problems
+    assert found.parameter == "vpc_subnets"
+    assert found.allowed.startswith(problem)
+    assert [child.node.id for child in stack.node.children] == ["Isolated"]
+
+
+def test_a_vpc_with_only_public_subnets_is_refused(stack):
+    vpc = ec2.Vpc(
+        stack,
+        "Public",
+        max_azs=2,
+        subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)],
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, vpc=vpc)
+    (found,) = raised.value.problems
+    assert (found.parameter, found.allowed) == (
+        "vpc",
+        "a VPC with private subnets (with egress or isolated), or vpc_subnets",
+    )
+
+
+def test_seventeen_subnets_and_six_security_groups_are_refused(stack):
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Big",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["us-east-1a"],
+        private_subnet_ids=[f"subnet-{n:017x}" for n in range(17)],
+    )
+    groups = [ec2.SecurityGroup.from_security_group_id(stack, f"G{n}", f"sg-{n:017x}") for n in range(6)]
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, vpc=vpc, security_groups=groups)
+    assert [str(p) for p in raised.value.problems] == [
+        "security_groups: got '6 security groups'; allowed: 1 to 5 security groups "
+        "(SageMaker's VpcConfig.SecurityGroupIds)"
+    ]
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, vpc=vpc, security_groups=groups[:5])
+    assert [str(p) for p in raised.value.problems] == [
+        "vpc_subnets: got '17 subnets'; allowed: 1 to 16 subnets (SageMaker's VpcConfig.Subnets)"
+    ]
+
+
+def test_subnets_in_one_zone_warn(stack, warnings_of):
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "OneZone",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["us-east-1a"],
+        private_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    )
+    endpoint(stack, vpc=vpc)
+    (warning,) = warnings_of(stack, "Availability Zones")
+    assert warning.entry.data == (
+        "Every subnet of the endpoint is in us-east-1a: SageMaker asks for subnets in at least two Availability "
+        "Zones, even for one instance (https://docs.aws.amazon.com/sagemaker/latest/dg/host-vpc.html). "
+        "[ack: mme-scaling:singleAzSubnets]"
+    )
+
+
+def test_a_token_network_isolation_is_refused(stack):
+    """A token string is always true in Python, and jsii takes no string token for a boolean."""
+    isolation = cdk.CfnParameter(stack, "Isolation", type="String", allowed_values=["true", "false"])
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, network_isolation=isolation.value_as_string)
+    assert [p.allowed for p in raised.value.problems] == ["True or False"]
+
+
+@pytest.mark.parametrize("prefix", ["line\nbreak/", "del\x7f/", "\u4e2d\u6587/", "${aws:username}/"])
+def test_prefixes_iam_cannot_name_are_refused(stack, prefix):
+    with pytest.raises(ConfigurationError) as raised:
+        endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
+    assert [(p.parameter, p.allowed) for p in raised.value.problems] == [
+        (
+            "model_data_url",
+            "a prefix an IAM policy can name: no control characters, no characters past U+00FF, no '${' "
+            "(a policy variable)",
+        )
+    ]
+
+
+def test_latin_1_prefixes_are_granted(stack, synth):
+    endpoint(stack, model_data_url="s3://model-bucket/caf\u00e9/")
+    statements = statements_of(synth(stack), "AWS::IAM::ManagedPolicy")
+    (listing,) = [s for s in statements if s["Sid"] == "ListModelArchives"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["caf\u00e9/*"]}}

@@ -233,18 +233,21 @@ def test_given_role_receives_the_grants(stack, synth):
     assert mme.role is role
     template.resource_count_is("AWS::IAM::Role", 1)
     template.resource_count_is("AWS::IAM::Policy", 0)
-    template.has_resource_properties(
+    (policy_id,) = template.find_resources(
         "AWS::IAM::ManagedPolicy",
         {
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [Match.object_like({"Sid": "ReadModelArchives", "Action": "s3:GetObject"})]
-                )
-            },
-            "Roles": [{"Ref": Match.string_like_regexp("MyRole")}],
+            "Properties": {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [Match.object_like({"Sid": "ReadModelArchives", "Action": "s3:GetObject"})]
+                    )
+                }
+            }
         },
     )
-    (policy_id,) = template.find_resources("AWS::IAM::ManagedPolicy")
+    # CDK's own add_managed_policy: the role lists the policy.
+    template.has_resource_properties("AWS::IAM::Role", {"ManagedPolicyArns": [{"Ref": policy_id}]})
+    assert policy_id == stack.get_logical_id(mme.execution_policy)
     (model,) = template.find_resources("AWS::SageMaker::Model").values()
     assert model["DependsOn"] == [policy_id]
 
