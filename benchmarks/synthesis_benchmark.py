@@ -28,6 +28,7 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk import aws_applicationautoscaling as appscaling  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_sagemaker as sagemaker  # noqa: E402
+from constructs import Construct  # noqa: E402
 
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset  # noqa: E402
 from mme_scaling_constructs.testing.jsii_calls import JsiiCalls  # noqa: E402
@@ -50,13 +51,17 @@ def with_construct(stack: cdk.Stack, index: int) -> None:
 
 
 def with_l1(stack: cdk.Stack, index: int) -> None:
-    """The same resources and properties, written with L1 classes only."""
-    scope = stack
-    prefix = f"Mme{index}"
+    """The same template, written with L1 classes only.
+
+    Plain ``Construct`` scopes give the resources the construct's logical ids (``Resource``
+    children where the construct uses an L2 class), and the policy names are made the same way,
+    so both functions synthesize identical templates (``tests/test_jsii_calls.py`` checks it).
+    """
+    scope = Construct(stack, f"Mme{index}")
     arn = f"arn:{cdk.Aws.PARTITION}"
     role = iam.CfnRole(
-        scope,
-        f"{prefix}ExecutionRole",
+        Construct(scope, "ExecutionRole"),
+        "Resource",
         assume_role_policy_document={
             "Statement": [
                 {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
@@ -67,7 +72,7 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
     )
     policy = iam.CfnManagedPolicy(
         scope,
-        f"{prefix}ExecutionPolicy",
+        "ExecutionPolicy",
         description="Lets SageMaker serve the models of a multi-model endpoint",
         roles=[role.ref],
         policy_document={
@@ -120,7 +125,7 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
     )
     model = sagemaker.CfnModel(
         scope,
-        f"{prefix}Model",
+        "Model",
         execution_role_arn=role.attr_arn,
         primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
             image=IMAGE,
@@ -132,7 +137,7 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
     model.node.add_dependency(policy)
     config = sagemaker.CfnEndpointConfig(
         scope,
-        f"{prefix}EndpointConfig",
+        "EndpointConfig",
         production_variants=[
             sagemaker.CfnEndpointConfig.ProductionVariantProperty(
                 variant_name="AllTraffic",
@@ -145,14 +150,15 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
     )
     endpoint = sagemaker.CfnEndpoint(
         scope,
-        f"{prefix}Endpoint",
+        "Endpoint",
         endpoint_config_name=config.attr_endpoint_config_name,
         retain_all_variant_properties=True,
     )
     name = endpoint.attr_endpoint_name
+    scaling = Construct(scope, "Scaling")
     target = appscaling.CfnScalableTarget(
-        scope,
-        f"{prefix}ScalingTarget",
+        Construct(scaling, "Target"),
+        "Resource",
         service_namespace="sagemaker",
         scalable_dimension="sagemaker:variant:DesiredInstanceCount",
         resource_id=f"endpoint/{name}/variant/AllTraffic",
@@ -161,6 +167,7 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
         role_arn=f"{arn}:iam::{cdk.Aws.ACCOUNT_ID}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
         "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
     )
+    name_prefix = cdk.Names.unique_id(scaling)
     dimensions = [
         appscaling.CfnScalingPolicy.MetricDimensionProperty(name="EndpointName", value=name),
         appscaling.CfnScalingPolicy.MetricDimensionProperty(name="VariantName", value="AllTraffic"),
@@ -196,9 +203,9 @@ def with_l1(stack: cdk.Stack, index: int) -> None:
         ),
     ):
         appscaling.CfnScalingPolicy(
-            scope,
-            f"{prefix}Scaling{policy_id}",
-            policy_name=f"{prefix}{policy_id}",
+            scaling,
+            policy_id,
+            policy_name=f"{name_prefix}{policy_id}",
             policy_type="TargetTrackingScaling",
             scaling_target_id=target.ref,
             target_tracking_scaling_policy_configuration=configuration,

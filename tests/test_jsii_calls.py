@@ -39,3 +39,24 @@ def test_the_counter_counts_and_restores():
     assert calls.count == 2  # create the Duration, call toSeconds
     Duration.seconds(5).to_seconds()
     assert calls.count == 2
+
+
+def test_the_benchmark_compares_identical_templates():
+    """The synthesis benchmark's hand-written L1 baseline synthesizes exactly the construct's template."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "benchmarks" / "synthesis_benchmark.py"
+    spec = importlib.util.spec_from_file_location("synthesis_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+
+    def template(add_endpoint):
+        app = cdk.App()
+        stack = cdk.Stack(app, "Compared")
+        for index in range(3):
+            add_endpoint(stack, index)
+        return app.synth().get_stack_by_name("Compared").template
+
+    assert template(benchmark.with_construct) == template(benchmark.with_l1)
