@@ -1,13 +1,15 @@
-"""``mme-scaling``: inspect and export the scaling of synthesized templates.
+"""``mme-scaling``: inspect, export and simulate the scaling of synthesized templates, and change instance types.
 
 Exit codes: 0 on success (also when standard output is closed early, e.g. by ``head``), 1 when
-an input file or value is invalid or an output file cannot be written, 2 on a usage error.
+an input file or value is invalid, an output file cannot be written or an AWS call fails, 2 on a
+usage error; ``change-instance-type`` exits with its deploy command's status when that fails.
 Errors are one line on standard error, naming the file and the problem.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -43,13 +45,27 @@ EPILOG: Final = """examples:
   mme-scaling target --max-rps 12 --safety-factor 0.5
   mme-scaling simulate traffic.csv --max-rps-per-instance 12 --instance-type ml.c5.xlarge --plot run.png
   mme-scaling recommend traffic.csv --max-rps-per-instance 12 --instance-type ml.c5.xlarge --json rec.json
+  mme-scaling change-instance-type cdk.out/MyStack.template.json --stack-name MyStack -- npx cdk deploy MyStack
 
-exit codes: 0 success, 1 invalid input file or value, 2 usage error"""
+exit codes: 0 success, 1 invalid input file or value or a failed AWS call, 2 usage error;
+change-instance-type: the deploy command's status when it fails"""
+CHANGE_INSTANCE_TYPE: Final = "change-instance-type"
+#: What separates change-instance-type's own arguments from the deploy command.
+DEPLOY_SEPARATOR: Final = "--"
 TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric", "target", "cooldown in/out (s)")
 
 
 class InvalidInput(Exception):
-    """An input file or value the command cannot use."""
+    """An input file or value the command cannot use, or a step that failed.
+
+    Args:
+        message: the error, on one line.
+        status: the exit code; defaults to 1.
+    """
+
+    def __init__(self, message: str, status: int = EXIT_INVALID_INPUT) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,12 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    arguments = _parser().parse_args(argv)
+    words, deploy_command = _split_deploy_command(list(sys.argv[1:] if argv is None else argv))
+    arguments = _parser().parse_args(words)
+    arguments.deploy_command = deploy_command
     try:
         output = arguments.run(arguments)
     except (InvalidInput, SimulationInputError) as error:
         _print(sys.stderr, f"mme-scaling: error: {_shown(str(error))}")
-        return EXIT_INVALID_INPUT
+        return error.status if isinstance(error, InvalidInput) else EXIT_INVALID_INPUT
     try:
         _print(sys.stdout, output)
         sys.stdout.flush()
@@ -83,6 +101,18 @@ def _run(argv: Sequence[str] | None) -> int:
         _print(sys.stderr, f"mme-scaling: error: cannot write to standard output ({_shown(str(error))})")
         return EXIT_INVALID_INPUT
     return EXIT_OK
+
+
+def _split_deploy_command(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """change-instance-type's words before ``--``, and the deploy command after it (empty without one).
+
+    argparse cannot take a command with options of its own after a positional, so the command
+    is cut off first. Other subcommands keep ``--`` for argparse.
+    """
+    if words[:1] == [CHANGE_INSTANCE_TYPE] and DEPLOY_SEPARATOR in words:
+        index = words.index(DEPLOY_SEPARATOR)
+        return words[:index], tuple(words[index + 1 :])
+    return words, ()
 
 
 def _print(stream: TextIO, text: str) -> None:
@@ -158,11 +188,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     target.set_defaults(run=_target)
     add_commands(commands)
+
+    change = commands.add_parser(
+        CHANGE_INSTANCE_TYPE,
+        help="deregister a stack's scaling, and run its deploy command without, then with, the scaling",
+        description=_doc(_change_instance_type),
+        usage=f"mme-scaling {CHANGE_INSTANCE_TYPE} [-h] TEMPLATE --stack-name NAME [--region REGION] "
+        "[--profile PROFILE] [--dry-run] -- DEPLOY_COMMAND ...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    change.add_argument("template", type=Path, metavar="TEMPLATE", help="the new synthesized template (JSON)")
+    change.add_argument("--stack-name", type=_stack_name, required=True, metavar="NAME", help="the deployed stack")
+    change.add_argument("--region", metavar="REGION", help="AWS Region; default: the profile's, or AWS_REGION")
+    change.add_argument("--profile", metavar="PROFILE", help="AWS named profile; default: the default credentials")
+    change.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be deregistered, run, checked and registered; change nothing",
+    )
+    change.set_defaults(run=_change_instance_type, parser=change)
     return parser
 
 
+def _stack_name(value: str) -> str:
+    """The ``--stack-name``: any name but the empty one (CloudFormation checks the rest)."""
+    if not value or "\0" in value:
+        raise argparse.ArgumentTypeError("must be a stack name, e.g. --stack-name MyStack")
+    return value
+
+
 def _doc(command: Any) -> str:
-    return str(command.__doc__).strip()
+    return inspect.cleandoc(str(command.__doc__))
 
 
 def _load_template(path: Path) -> dict[str, Any]:
@@ -280,6 +336,78 @@ def _target(arguments: argparse.Namespace) -> str:
     except ConfigurationError as error:
         raise InvalidInput("; ".join(str(problem) for problem in error.problems)) from None
     return f"{target:.15g}"
+
+
+def _change_instance_type(arguments: argparse.Namespace) -> str:
+    """Change the instance type of a stack's auto-scaled variants, around its deploy command.
+
+    SageMaker refuses an endpoint update that changes the instance type of a variant registered
+    for auto scaling; one CloudFormation update cannot deregister it first. This command:
+
+      1. reads TEMPLATE (the new synthesized template) and the deployed stack NAME;
+      2. deregisters each scalable target of the deployed template that is registered
+         (DeregisterScalableTarget also deletes its scaling policies and scheduled actions);
+      3. phase 1: runs DEPLOY_COMMAND, everything after --, without a shell, with
+         MME_SCALING_DETACHED_STACKS naming the stack: the app leaves the stack's scaling out,
+         CloudFormation updates the endpoint and deletes the scaling resources. On failure, it
+         registers the scaling of the stack's template again (after a rollback, the previous
+         one) and exits with the deploy command's status;
+      4. phase 2: runs DEPLOY_COMMAND again without the stack in that variable: CloudFormation
+         creates the scaling resources. On failure, it exits with the deploy command's status
+         and names the targets left without scaling;
+      5. checks that each scalable target of the stack's template is registered, and registers
+         the scaling of any that CloudFormation did not create, outside CloudFormation.
+
+    DEPLOY_COMMAND must synthesize the app with its environment, as cdk deploy does. Each step
+    is safe to run again: an unregistered target is skipped, a deploy that changes nothing
+    succeeds, and registering creates or updates. When a failure leaves targets without their
+    scaling, the error names them: run the same command again. Needs boto3 and AWS credentials;
+    --dry-run reads the stack but changes nothing and runs nothing.
+    """
+    from mme_scaling_constructs.redeploy import (  # imported when the command runs: --help stays fast
+        Clients,
+        DeployFailed,
+        InstanceTypeChange,
+        MissingDependency,
+        RedeployError,
+        change_instance_type,
+    )
+
+    if not arguments.deploy_command:
+        arguments.parser.error(
+            f"a deploy command is required after {DEPLOY_SEPARATOR}, e.g. {DEPLOY_SEPARATOR} npx cdk deploy MyStack"
+        )
+    template = _load_template(arguments.template)
+    try:
+        clients = Clients(region=arguments.region, profile=arguments.profile)
+    except MissingDependency as error:
+        raise InvalidInput(f"{CHANGE_INSTANCE_TYPE} {error.what}") from None
+    except RedeployError as error:
+        raise InvalidInput(error.one_line) from None
+    change = InstanceTypeChange(
+        template=template,
+        template_name=str(arguments.template),
+        stack_name=arguments.stack_name,
+        deploy_command=arguments.deploy_command,
+        dry_run=arguments.dry_run,
+    )
+    try:
+        return change_instance_type(change, clients, _progress)
+    except ConfigurationError as error:
+        raise _invalid_template(arguments.template, error) from None
+    except DeployFailed as error:
+        raise InvalidInput(error.one_line, error.status) from None
+    except RedeployError as error:
+        raise InvalidInput(error.one_line) from None
+
+
+def _progress(line: str) -> None:
+    """Print one line of progress at once; a closed or full standard output does not stop the change."""
+    try:
+        _print(sys.stdout, _shown(line))
+        sys.stdout.flush()
+    except OSError:
+        _discard_standard_output()
 
 
 if __name__ == "__main__":

@@ -81,3 +81,11 @@ WARNING_PREFIX: Final = "mme-scaling"
 #: Environment variable naming stacks (comma-separated) whose scaling is left out of the
 #: template: phase 1 of ``mme-scaling change-instance-type``.
 DETACHED_STACKS_VARIABLE: Final = "MME_SCALING_DETACHED_STACKS"
+
+
+def detached_stack_names(value: str | None) -> set[str]:
+    """The stack names a value of :data:`DETACHED_STACKS_VARIABLE` lists.
+
+    Comma-separated, spaces around a name ignored; ``None`` (unset) lists none.
+    """
+    return {name.strip() for name in (value or "").split(",")} - {""}

@@ -282,8 +282,8 @@ def add_execution_policy(
     role.add_managed_policy(policy)
     acknowledge_required_wildcards(policy, stack=stack, model_data_url=model_data_url, in_vpc=in_vpc)
     child = policy.node.default_child
-    resource = child if isinstance(child, iam.CfnManagedPolicy) else None
-    if resource is not None and not iam.Role.is_role(role) and not stack.resolve(resource.roles):
+    synthesized = child if isinstance(child, iam.CfnManagedPolicy) else None
+    if synthesized is not None and not iam.Role.is_role(role) and not stack.resolve(synthesized.roles):
         Annotations.of(scope).add_warning_v2(
             f"{WARNING_PREFIX}:roleNotModified",
             "The given role cannot be modified (imported with mutable=False, without_policy_updates(), or of "
@@ -291,7 +291,7 @@ def add_execution_policy(
             + ", ".join(item["Sid"] for item in statements)
             + " (see the ExecutionPolicy resource's statements).",
         )
-    return ExecutionPolicy(resource=resource, dependable=policy)
+    return ExecutionPolicy(resource=synthesized, dependable=policy)
 
 
 #: cdk-nag's rule for wildcard permissions, in the form ``Validations`` acknowledges.

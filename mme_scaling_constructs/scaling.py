@@ -23,6 +23,7 @@ from mme_scaling_constructs.constants import (
     SCALING_SERVICE_PRINCIPAL,
     TARGET_TRACKING_POLICY_TYPE,
     WARNING_PREFIX,
+    detached_stack_names,
 )
 from mme_scaling_constructs.errors import Problem, Problems
 from mme_scaling_constructs.instance_catalogue import (
@@ -452,8 +453,7 @@ def _service_linked_role_of(stack: Stack, scope: Construct) -> iam.IRole:
 
 def scaling_is_detached(stack: Stack) -> bool:
     """Whether :data:`DETACHED_STACKS_VARIABLE` names ``stack``: its scaling is left out of the template."""
-    listed = os.environ.get(DETACHED_STACKS_VARIABLE, "")
-    names = {name.strip() for name in listed.split(",")} - {""}
+    names = detached_stack_names(os.environ.get(DETACHED_STACKS_VARIABLE))
     return bool(names) and stack.stack_name in names
 
 

@@ -43,7 +43,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from mme_scaling_constructs.export import ExportedTarget, api_calls, scaling_in_template
+from mme_scaling_constructs.export import ExportedTarget, scaling_in_template
+from mme_scaling_constructs.redeploy import (
+    Clients,
+    RedeployError,
+    deployed_values,
+    read_stack,
+    register_scaling,
+    resolve,
+    target_where,
+)
 from rehearsal.checks import (
     RehearsalFailure,
     differences,
@@ -51,14 +60,9 @@ from rehearsal.checks import (
     expected_scheduled_actions,
     expected_target,
     exported_logical_ids,
-    fill,
     missing_resources,
-    name_from_arn,
-    pseudo_parameters,
-    resolve,
     split_compared,
     tag_differences,
-    target_where,
     without_endpoint_arn,
 )
 
@@ -278,65 +282,25 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 # --- Reading the emulator back --------------------------------------------------------------
 
 
-class Clients:
-    """boto3 clients for the emulator, with bounded timeouts and fake credentials."""
-
-    def __init__(self, endpoint_url: str) -> None:
-        import boto3  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
-
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
-        config = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
-        self._make: Callable[[str], Any] = lambda service: session.client(
-            service, endpoint_url=endpoint_url, config=config
-        )
-        self._clients: dict[str, Any] = {}
-
-    def __getitem__(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self._make(service)
-        return self._clients[service]
+def emulator_clients(endpoint_url: str) -> Clients:
+    """boto3 clients for the emulator, with fake credentials."""
+    return Clients(region=REGION, endpoint_url=endpoint_url, credentials=("testing", "testing"))
 
 
-def _attributes(clients: Clients, resource_type: str, physical_id: str) -> dict[str, Any]:
-    """The ``Fn::GetAtt`` attributes of a deployed resource that the template may use."""
-    sagemaker = clients["sagemaker"]
-    if resource_type == "AWS::IAM::Role":
-        role = clients["iam"].get_role(RoleName=physical_id)["Role"]
-        return {"Arn": role["Arn"], "RoleId": role["RoleId"]}
-    if resource_type == "AWS::SageMaker::Model":
-        return {"ModelName": name_from_arn(physical_id)}
-    if resource_type == "AWS::SageMaker::EndpointConfig":
-        return {"EndpointConfigName": name_from_arn(physical_id)}
-    if resource_type == "AWS::SageMaker::Endpoint":
-        name = name_from_arn(physical_id)
-        return {"EndpointName": name, "EndpointArn": sagemaker.describe_endpoint(EndpointName=name)["EndpointArn"]}
-    return {}
-
-
-def deployed_values(
+def read_deployed(
     clients: Clients, template: Mapping[str, Any], targets: Sequence[ExportedTarget], report: Report
-) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """The stack's values by ``Fn::Sub`` name, and each created resource's (type, physical id).
+) -> dict[str, Any]:
+    """The stack's values by ``Fn::Sub`` name (see :func:`mme_scaling_constructs.redeploy.deployed_values`).
 
     Raises:
         RehearsalFailure: the stack is not ``CREATE_COMPLETE``, or a resource the emulator
             supports is missing.
     """
-    cloudformation = clients["cloudformation"]
-    stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
-    if stack["StackStatus"] != "CREATE_COMPLETE":
-        raise RehearsalFailure(f"stack {STACK_NAME} is {stack['StackStatus']}, not CREATE_COMPLETE")
-    values: dict[str, Any] = pseudo_parameters(stack["StackId"])
-    created: dict[str, tuple[str, str]] = {}
-    for resource in cloudformation.describe_stack_resources(StackName=STACK_NAME)["StackResources"]:
-        logical_id = resource.get("LogicalResourceId")
-        if logical_id:
-            created[logical_id] = (resource["ResourceType"], resource["PhysicalResourceId"])
+    stack = read_stack(clients, STACK_NAME)
+    if stack.status != "CREATE_COMPLETE":
+        raise RehearsalFailure(f"stack {STACK_NAME} is {stack.status}, not CREATE_COMPLETE")
     resources: Mapping[str, Any] = template["Resources"]
-    applied, unaccounted = missing_resources(resources, set(created), exported_logical_ids(targets))
+    applied, unaccounted = missing_resources(resources, set(stack.resources), exported_logical_ids(targets))
     if unaccounted:
         raise RehearsalFailure("the deployed stack lacks resources of the template:", unaccounted)
     if applied:
@@ -346,12 +310,9 @@ def deployed_values(
             f"{SKIPPED_PREFIX}* and the alarms whose actions name skipped policies); "
             "the rehearsal applied them with the exported Application Auto Scaling and CloudWatch calls"
         )
-    report.ok(f"stack {STACK_NAME} is CREATE_COMPLETE with {len(created)} of the template's {len(resources)} resources")
-    for logical_id, (resource_type, physical_id) in created.items():
-        values[logical_id] = physical_id
-        for attribute, value in _attributes(clients, resource_type, physical_id).items():
-            values[f"{logical_id}.{attribute}"] = value
-    return values, created
+    created = len(stack.resources)
+    report.ok(f"stack {STACK_NAME} is CREATE_COMPLETE with {created} of the template's {len(resources)} resources")
+    return deployed_values(clients, stack)
 
 
 def check_sagemaker(
@@ -419,28 +380,26 @@ def check_outputs(
     return found
 
 
-def apply_scaling(clients: Clients, targets: Sequence[Any], values: dict[str, Any]) -> dict[str, str]:
+def apply_scaling(clients: Clients, targets: Sequence[ExportedTarget], values: dict[str, Any]) -> dict[str, str]:
     """Make the exported scaling calls against the emulator, placeholders filled; return the shell variables.
 
-    Adds each policy's ARN (what ``Ref`` returns) and each target's id to ``values``.
+    Adds each policy's ARN and each target's id to ``values`` (see :func:`record_applied`).
 
     Raises:
-        RehearsalFailure: a placeholder has no deployed value, or a call is rejected.
+        RedeployError: a placeholder has no deployed value, or a call is rejected.
     """
-    from botocore import xform_name  # type: ignore[import-untyped]
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    variables = register_scaling(clients, targets, values)
+    record_applied(clients, targets, values)
+    return variables
 
-    variables: dict[str, str] = {}
-    for call in api_calls(targets):
-        params = fill(call.params, values, variables, f"{call.service} {call.operation}")
-        try:
-            response = getattr(clients[call.service], xform_name(call.operation))(**params)
-        except (BotoCoreError, ClientError) as error:
-            raise RehearsalFailure(f"{call.service} {call.operation} failed:", [str(error)]) from None
-        if call.result_variable is not None:
-            variables[call.result_variable] = response["PolicyARN"]
+
+def record_applied(clients: Clients, targets: Sequence[ExportedTarget], values: dict[str, Any]) -> None:
+    """Add what ``Ref`` returns for applied scaling to ``values``: each target's id, each policy's ARN.
+
+    The ARNs are read back with ``DescribeScalingPolicies``; a policy that is not there gets none.
+    """
     for target in targets:
-        where = target_where(target, values, variables)
+        where = target_where(target, values, {})
         if target.logical_id is not None:
             values[target.logical_id] = "|".join(
                 (where["ResourceId"], where["ScalableDimension"], where["ServiceNamespace"])
@@ -450,13 +409,12 @@ def apply_scaling(clients: Clients, targets: Sequence[Any], values: dict[str, An
         for policy in target.policies:
             if policy.policy_name in arns:
                 values[policy.logical_id] = arns[policy.policy_name]
-    return variables
 
 
 def check_scaling(
     clients: Clients,
     template: Mapping[str, Any],
-    targets: Sequence[Any],
+    targets: Sequence[ExportedTarget],
     values: Mapping[str, Any],
     variables: Mapping[str, str],
     report: Report,
@@ -542,7 +500,8 @@ def rehearse(app_file: Path, gpu_instance_type: str, deadline: Deadline) -> Repo
     """Run every step; return what was checked.
 
     Raises:
-        RehearsalFailure: listing what failed.
+        RedeployError: listing what failed: a :class:`RehearsalFailure` for a failed step or
+            check, its base class for a call the emulator rejected or a value it lacks.
     """
     report = Report()
     report.gaps.append(
@@ -559,8 +518,8 @@ def rehearse(app_file: Path, gpu_instance_type: str, deadline: Deadline) -> Repo
             print(f"rehearsal: emulator at {endpoint_url}; cdk deploy", flush=True)
             deploy(assembly, endpoint_url, scratch, deadline)
             deadline.left("reading the stack back")
-            clients = Clients(endpoint_url)
-            values, _ = deployed_values(clients, template, targets, report)
+            clients = emulator_clients(endpoint_url)
+            values = read_deployed(clients, template, targets, report)
             findings = check_sagemaker(clients, template, values, report)
             findings += check_outputs(clients, template, values, report)
             deadline.left("applying the scaling")
@@ -589,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         report = rehearse(args.app.resolve(), args.gpu_instance_type, Deadline(args.time_limit))
-    except RehearsalFailure as failure:
+    except RedeployError as failure:  # a RehearsalFailure, or a failed AWS call or resolution
         print(f"rehearsal FAILED after {time.monotonic() - started:.1f} s: {failure}", file=sys.stderr, flush=True)
         return 1
     for gap in report.gaps:

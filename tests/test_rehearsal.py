@@ -1,4 +1,7 @@
-"""The pure parts of the deploy rehearsal: no emulator, no CDK synthesis."""
+"""The pure parts of the deploy rehearsal, and the deployed-value resolution it shares with change-instance-type.
+
+No emulator, no CDK synthesis.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mme_scaling_constructs.export import ShellVariable, api_calls, scaling_in_template
+from mme_scaling_constructs.redeploy import (
+    RedeployError,
+    fill,
+    name_from_arn,
+    pseudo_parameters,
+    resolve,
+    target_where,
+)
 from rehearsal.checks import (
     RehearsalFailure,
     differences,
@@ -19,14 +30,9 @@ from rehearsal.checks import (
     expected_scheduled_actions,
     expected_target,
     exported_logical_ids,
-    fill,
     missing_resources,
-    name_from_arn,
-    pseudo_parameters,
-    resolve,
     split_compared,
     tag_differences,
-    target_where,
     without_endpoint_arn,
 )
 from rehearsal.rehearse import Deadline, Report, cli_environment
@@ -123,7 +129,7 @@ WHERE = {
 }
 
 
-def failure_lines(error: pytest.ExceptionInfo[RehearsalFailure]) -> list[str]:
+def failure_lines(error: pytest.ExceptionInfo[RedeployError]) -> list[str]:
     return [error.value.what, *error.value.findings]
 
 
@@ -142,14 +148,14 @@ def test_pseudo_parameters_come_from_the_stack_arn() -> None:
 
 
 def test_pseudo_parameters_reject_what_is_not_a_stack_arn() -> None:
-    with pytest.raises(RehearsalFailure) as error:
+    with pytest.raises(RedeployError) as error:
         pseudo_parameters("MmeScalingExample")
     assert failure_lines(error) == ["stack id", "got 'MmeScalingExample'; allowed: a CloudFormation stack ARN"]
 
 
 def test_name_from_arn_is_the_part_after_the_resource_type() -> None:
     assert name_from_arn(ENDPOINT_ARN) == "MmeScalingExample-Endpoint-ABC"
-    with pytest.raises(RehearsalFailure) as error:
+    with pytest.raises(RedeployError) as error:
         name_from_arn("MmeScalingExample-Endpoint-ABC")
     assert failure_lines(error) == ["ARN", "got 'MmeScalingExample-Endpoint-ABC'; allowed: an ARN ending in type/name"]
 
@@ -189,7 +195,7 @@ def test_resolve_lists_every_value_it_cannot_find_or_evaluate() -> None:
         "Imported": {"Fn::ImportValue": "Shared"},
         "Joined": {"Fn::Join": ["", [{"Ref": "Gone"}, "x"]]},
     }
-    with pytest.raises(RehearsalFailure) as error:
+    with pytest.raises(RedeployError) as error:
         resolve(value, VALUES, "Resources.X.Properties")
     assert failure_lines(error) == [
         "cannot resolve the template with the deployed values:",
@@ -233,7 +239,7 @@ def test_fill_keeps_numbers_and_replaces_text_placeholders() -> None:
 
 def test_fill_lists_every_placeholder_and_variable_without_a_value() -> None:
     params = {"A": "${ImportValue(Shared)}", "B": ["x-${Gone.Arn}"], "C": [ShellVariable("$policy_arn_Lower")]}
-    with pytest.raises(RehearsalFailure) as error:
+    with pytest.raises(RedeployError) as error:
         fill(params, VALUES, {}, "cloudwatch PutMetricAlarm")
     assert failure_lines(error) == [
         "cannot fill the exported scaling calls:",
