@@ -6,7 +6,8 @@ Images and model locations come from context, so the same app deploys anywhere::
     make deploy   # or: cdk deploy -c modelBucket=my-bucket -c cpuImageUri=... -c gpuImageUri=...
 
 ``-c gpuInstanceType=ml.g4dn.xlarge`` picks another single-GPU type for the GPU endpoint, e.g. in a
-region without ml.g5 (``make rehearse`` uses it: its local emulator does not know ml.g5).
+region without ml.g5 (``make rehearse`` uses it: its local emulator does not know ml.g5), and
+``-c cpuInstanceType=ml.c5.2xlarge`` another CPU type for the CPU endpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from constructs import Construct
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
 
 #: AWS Deep Learning Container images in us-east-1; override them with context for other regions.
+DEFAULT_CPU_INSTANCE_TYPE = "ml.c5.xlarge"
 DEFAULT_CPU_IMAGE_URI = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312"
 DEFAULT_GPU_IMAGE_URI = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
 DEFAULT_MODEL_BUCKET = "my-model-bucket"
@@ -34,7 +36,7 @@ class MultiModelEndpointsStack(cdk.Stack):
             "CpuEndpoint",
             image_uri=self.node.try_get_context("cpuImageUri") or DEFAULT_CPU_IMAGE_URI,
             model_data_url=f"s3://{bucket}/cpu-models/",
-            instance_type="ml.c5.xlarge",
+            instance_type=self.node.try_get_context("cpuInstanceType") or DEFAULT_CPU_INSTANCE_TYPE,
             scaling=ScalingPreset.cpu(min_capacity=2, max_capacity=6),
         )
         MultiModelEndpoint(
