@@ -540,3 +540,14 @@ def test_latin_1_prefixes_are_granted(stack, synth):
     statements = statements_of(synth(stack), "AWS::IAM::ManagedPolicy")
     (listing,) = [s for s in statements if s["Sid"] == "ListModelArchives"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["caf\u00e9/*"]}}
+
+
+def test_the_nvme_warning_follows_the_sagemaker_model():
+    """botocore's CreateEndpointConfig documents that KmsKeyId leaves local storage unencrypted (no
+    refusal): the construct warns rather than refuses. Should the model say the call fails, refuse."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    documentation = model.operation_model("CreateEndpointConfig").input_shape.members["KmsKeyId"].documentation
+    assert "the <code>KmsKeyId</code> parameter does not encrypt instance local storage" in documentation
+    assert "fails" not in documentation
