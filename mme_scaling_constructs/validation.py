@@ -252,7 +252,7 @@ def check_cooldown(problems: Problems, parameter: str, cooldown: Any) -> bool:
         return False
     if is_token(seconds):
         return True
-    if seconds != int(seconds) or not 0 <= seconds <= MAX_INT32:
+    if not math.isfinite(seconds) or seconds != int(seconds) or not 0 <= seconds <= MAX_INT32:
         problems.add(
             parameter,
             cooldown.to_human_string(),
@@ -287,7 +287,10 @@ def _seconds_of(duration: Duration) -> float | None:
         except RuntimeError:
             seconds = None
     else:
-        seconds = duration.to_milliseconds() / 1000
+        try:
+            seconds = duration.to_milliseconds() / 1000
+        except RuntimeError:  # beyond what CDK converts to whole milliseconds: out of any range
+            seconds = math.inf
     _SECONDS[duration] = seconds
     return seconds
 

@@ -496,3 +496,11 @@ def test_a_token_of_the_wrong_kind_is_refused(stack):
         (problem,) = problems_of(build)
         assert problem.startswith(f"{parameter}: got ")
     assert stack.node.children == []
+
+
+def test_a_duration_beyond_what_cdk_converts_is_refused():
+    with pytest.raises(ConfigurationError) as raised:
+        ScalingPreset.cpu(scale_in_cooldown=Duration.days(1e306))
+    assert [(p.parameter, p.allowed) for p in raised.value.problems] == [
+        ("scale_in_cooldown", "a whole number of seconds from 0 to 2147483647, e.g. Duration.seconds(90)")
+    ]
