@@ -372,9 +372,10 @@ def _check_instance_type(problems: Problems, instance_type: Any, *, scaled: bool
     return instance
 
 
-#: The endpoint variants each app scales, by root construct: a second scalable target on one
-#: variant fails at deployment, so it is refused at construction.
-_TARGETS_BY_ROOT: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], Construct]]] = (
+#: The endpoint variants scaled, by registry (the app for stacks of a concrete environment, the
+#: stack itself when environment-agnostic): a second scalable target on one variant fails at
+#: deployment, so it is refused at construction.
+_TARGETS_BY_REGISTRY: Final[weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, ...], Construct]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -391,9 +392,8 @@ def claim_variant(stack: Stack, endpoint_name: str, variant_name: str) -> tuple[
         ConfigurationError: naming the construct that already scales the variant.
     """
     facts = _stack_facts(stack)
-    where = facts.path if is_token(facts.account) or is_token(facts.region) else f"{facts.account}/{facts.region}"
-    key = (where, endpoint_name, variant_name)
-    existing = _TARGETS_BY_ROOT.get(facts.root, {}).get(key)
+    key = (facts.where, endpoint_name, variant_name)
+    existing = _TARGETS_BY_REGISTRY.get(facts.registry, {}).get(key)
     if existing is not None:
         problems = Problems("EndpointScaling")
         problems.add(
@@ -408,7 +408,7 @@ def claim_variant(stack: Stack, endpoint_name: str, variant_name: str) -> tuple[
 
 def record_variant(stack: Stack, key: tuple[str, ...], scaling: Construct) -> None:
     """Record that ``scaling`` scales the variant of ``key`` (from :func:`claim_variant`)."""
-    _TARGETS_BY_ROOT.setdefault(_stack_facts(stack).root, {})[key] = scaling
+    _TARGETS_BY_REGISTRY.setdefault(_stack_facts(stack).registry, {})[key] = scaling
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -417,8 +417,11 @@ class _StackFacts:
 
     account: str
     region: str
-    root: IConstruct
-    path: str
+    #: Where the stack's scalable targets are recorded: the app (a concrete environment: its
+    #: stacks share targets) or the stack itself (environment-agnostic: compared with itself).
+    registry: IConstruct
+    #: ``account/region``, or ``""`` for an environment-agnostic stack.
+    where: str
 
 
 _STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.WeakKeyDictionary()
@@ -426,11 +429,13 @@ _STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.Wea
 
 def _stack_facts(stack: Stack) -> _StackFacts:
     if stack not in _STACK_FACTS:
+        account, region = stack.account, stack.region
+        agnostic = is_token(account) or is_token(region)
         _STACK_FACTS[stack] = _StackFacts(
-            account=stack.account,
-            region=stack.region,
-            root=stack.node.root,
-            path=stack.node.path,
+            account=account,
+            region=region,
+            registry=stack if agnostic else stack.node.root,
+            where="" if agnostic else f"{account}/{region}",
         )
     return _STACK_FACTS[stack]
 
