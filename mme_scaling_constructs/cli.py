@@ -13,6 +13,7 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,6 +56,10 @@ DEPLOY_SEPARATOR: Final = "--"
 TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric", "target", "cooldown in/out (s)")
 
 
+#: Exit status after Ctrl-C, as shells report SIGINT (128 + 2).
+EXIT_INTERRUPTED: Final = 130
+
+
 class InvalidInput(Exception):
     """An input file or value the command cannot use, or a step that failed.
 
@@ -81,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_standard_output()
         return EXIT_OK
+    except KeyboardInterrupt:
+        _print(sys.stderr, "mme-scaling: interrupted")
+        return EXIT_INTERRUPTED
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -210,10 +218,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: A CloudFormation stack name: a letter, then letters, digits and hyphens, at most 128 in all.
+STACK_NAME_PATTERN: Final = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
+
+
 def _stack_name(value: str) -> str:
-    """The ``--stack-name``: any name but the empty one (CloudFormation checks the rest)."""
-    if not value or "\0" in value:
-        raise argparse.ArgumentTypeError("must be a stack name, e.g. --stack-name MyStack")
+    """The ``--stack-name``: a CloudFormation stack name, as ``MME_SCALING_DETACHED_STACKS`` names it."""
+    if not STACK_NAME_PATTERN.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "must be a stack name (a letter, then letters, digits and hyphens, at most 128), e.g. --stack-name MyStack"
+        )
     return value
 
 

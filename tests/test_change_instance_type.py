@@ -543,7 +543,7 @@ def test_phase_environments_read_the_variable_as_the_constructs_do(
     assert environment["PATH"] == "/bin"
 
 
-def test_a_deploy_command_that_cannot_start_is_a_failed_deploy(
+def test_a_deploy_command_that_cannot_be_found_changes_nothing(
     clients: Clients, files: dict[str, Path], capsys: Any
 ) -> None:
     clients.call("cloudformation", "CreateStack", StackName=STACK, TemplateBody=json.dumps(NO_SCALING))
@@ -553,8 +553,7 @@ def test_a_deploy_command_that_cannot_start_is_a_failed_deploy(
 
     assert (status, capsys.readouterr().err) == (
         1,
-        f"mme-scaling: error: {PHASE_1}: cannot run the deploy command: [Errno 2] No such file or directory: "
-        f"{missing!r}; registered the scaling of stack {STACK}'s template again (0 calls)\n",
+        f"mme-scaling: error: cannot find the deploy command's program {missing!r} (nothing was changed)\n",
     )
 
 

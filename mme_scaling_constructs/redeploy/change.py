@@ -30,10 +30,14 @@ deploy that changes nothing succeeds, and registering creates or updates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import shutil
+import signal
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
@@ -143,6 +147,7 @@ class _Change:
     def run(self) -> str:
         change = self.change
         new_targets = scaling_in_template(change.template)
+        self._check_deploy_command()
         before = read_stack(self.clients, change.stack_name)
         old_targets = _deployed_scaling(before)
         calls = deregister_calls(old_targets)
@@ -157,9 +162,13 @@ class _Change:
         if change.dry_run:
             return self._dry_run(registered, new_targets, before, values)
         try:
-            return self._change(registered)
+            with _terminations_raise():
+                return self._change(registered)
         except KeyboardInterrupt:
             raise self._left(RedeployError("interrupted")) from None
+        except Terminated as terminated:
+            left = self._left(RedeployError(f"terminated by signal {terminated.signum}"))
+            raise DeployFailed(SIGNAL_STATUS_BASE + terminated.signum, left.one_line) from None
         except DeployFailed:
             raise
         except RedeployError as error:
@@ -170,8 +179,9 @@ class _Change:
     def _change(self, registered: Sequence[Mapping[str, str]]) -> str:
         try:
             for where in registered:
-                self.clients.call(APPLICATION_AUTOSCALING_CLI_SERVICE, "DeregisterScalableTarget", **where)
+                # Counted before the call: a call that fails or is interrupted may have deregistered it.
                 self.deregistered.append(where["ResourceId"])
+                self.clients.call(APPLICATION_AUTOSCALING_CLI_SERVICE, "DeregisterScalableTarget", **where)
                 self.log(f"deregistered {where['ResourceId']} (its scaling policies and scheduled actions too)")
         except RedeployError as error:
             if not self.deregistered:
@@ -184,7 +194,8 @@ class _Change:
         self._check_detached()
         status, failure = self._deploy(detached=False)
         if status != 0:
-            left = f"; left without their scaling: {', '.join(self.awaited)}" if self.awaited else ""
+            unscaled = list(dict.fromkeys([*self.deregistered, *self.awaited]))
+            left = f"; left without their scaling: {', '.join(unscaled)}" if unscaled else ""
             raise DeployFailed(
                 status, f"{PHASE_2}: {failure}; nothing was registered outside CloudFormation{left}; {COMPLETE_HINT}"
             )
@@ -304,9 +315,20 @@ class _Change:
             returncode = process.wait()
         except KeyboardInterrupt:
             returncode = process.wait()  # the interrupt reached the command too: let it finish
+        except Terminated as terminated:  # sent to this process only: pass it on, and let the command finish
+            process.send_signal(terminated.signum)
+            process.wait()
+            raise
         status = exit_status(returncode)
         self.log(f"the deploy command exited with status {status}")
         return status, f"the deploy command exited with status {status}"
+
+    def _check_deploy_command(self) -> None:
+        """Refuse, before any AWS call, a deploy command whose program cannot be found."""
+        environment, _ = phase_environment(os.environ, self.change.stack_name, detached=True)
+        program = self.change.deploy_command[0]
+        if shutil.which(program, path=environment.get("PATH")) is None:
+            raise RedeployError(f"cannot find the deploy command's program {program!r} (nothing was changed)")
 
     def _shown_command(self, *, detached: bool) -> str:
         """The deploy command of one phase as a shell line, its environment change before it."""
@@ -400,3 +422,37 @@ def _shown(call: ApiCall, values: Mapping[str, Any]) -> dict[str, Any]:
         except RedeployError:
             shown[name] = value
     return shown
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP arrived during a change (a cancelled job, a closed terminal).
+
+    Args:
+        signum: the signal's number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+#: Signals that end a change as Ctrl-C does: the targets left without scaling are named.
+TERMINATING_SIGNALS: Final = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _terminations_raise() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in TERMINATING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, action in previous.items():
+            signal.signal(signum, action)
