@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 from mme_scaling_constructs.constants import TARGET_TRACKING_POLICY_TYPE
 from mme_scaling_constructs.errors import ConfigurationError
@@ -143,6 +143,14 @@ def _shown(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line: control characters of the arguments escaped."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and ``message`` (escaped), and exit with status 2."""
+        super().error(_shown(message))
+
+
 def _out_dir(value: str) -> Path:
     """The ``--out`` directory: any path but the empty one, which would mean the working directory."""
     if not value:
@@ -153,7 +161,7 @@ def _out_dir(value: str) -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mme-scaling",
         description="Inspect, export and simulate the auto scaling of SageMaker endpoints in synthesized "
         "CloudFormation templates (cdk.out/*.template.json).",
