@@ -40,49 +40,25 @@ L1_ALARM = (
 )
 
 
-@jsii.implements(cdk.IStableNumberProducer)
-class _Number:
-    """A constant for ``Lazy.number``: a number token that resolves to ``value``."""
+@jsii.implements(cdk.IStableNumberProducer, cdk.IStableAnyProducer, cdk.IStableStringProducer, cdk.IStableListProducer)
+class _Constant:
+    """A constant for ``Lazy.number``, ``Lazy.any``, ``Lazy.string`` or ``Lazy.list``: a token of ``value``."""
 
-    def __init__(self, value: float) -> None:
+    def __init__(self, value: Any) -> None:
         self.value = value
 
-    def produce(self) -> float:
+    def produce(self) -> Any:
         return self.value
-
-
-@jsii.implements(cdk.IStableAnyProducer)
-class _Any(_Number):
-    """A constant for ``Lazy.any``."""
-
-
-@jsii.implements(cdk.IStableStringProducer)
-class _String:
-    """A constant for ``Lazy.string``."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def produce(self) -> str:
-        return self.value
-
-
-@jsii.implements(cdk.IStableListProducer)
-class _List:
-    """A constant for ``Lazy.list``."""
-
-    def produce(self) -> list[str]:
-        return ["a"]
 
 
 def number_token(value: float) -> float:
     """A number token that resolves to ``value``."""
-    return cdk.Lazy.number(_Number(value))
+    return cdk.Lazy.number(_Constant(value))
 
 
 def seconds_token(value: float = 900) -> Duration:
     """A Duration token in seconds: valid as a wait (0 to 3600) and as a timeout (600 to 28800)."""
-    return Duration.seconds(cdk.Token.as_number(cdk.Lazy.any(_Any(value))))
+    return Duration.seconds(cdk.Token.as_number(cdk.Lazy.any(_Constant(value))))
 
 
 def endpoint(scope: cdk.Stack, config: Any) -> MultiModelEndpoint:
@@ -332,7 +308,7 @@ BAD_INPUTS = [
         lambda s: CapacitySize.percent(-math.inf),
         ["value: got -inf; allowed: CapacitySize.percent(p) with p from 1 to 100"],
     ),
-    ("percent_a_string_token", lambda s: CapacitySize.percent(cdk.Lazy.string(_String("10"))), None),
+    ("percent_a_string_token", lambda s: CapacitySize.percent(cdk.Lazy.string(_Constant("10"))), None),
     (
         "unit_a_string",
         lambda s: CapacitySize("INSTANCE_COUNT", 1),
@@ -460,7 +436,7 @@ def test_tokens_pass_unchecked_and_render(stack, synth):
         CapacitySize.percent(number_token(20)),
         wait=seconds_token(600),
         timeout=seconds_token(1200),
-        rollback_batch=CapacitySize.instances(cdk.Token.as_number(cdk.Lazy.any(_Any(3)))),
+        rollback_batch=CapacitySize.instances(cdk.Token.as_number(cdk.Lazy.any(_Constant(3)))),
         rollback_alarms=(named_alarm(stack, "errors"),),
     )
     endpoint(stack, config)
@@ -529,9 +505,9 @@ DURATIONS = st.builds(
 TOKENS = st.sampled_from(["number", "number_of_any", "string", "list", "seconds", "minutes"]).map(
     lambda kind: {
         "number": lambda: number_token(10),
-        "number_of_any": lambda: cdk.Token.as_number(cdk.Lazy.any(_Any(10))),
-        "string": lambda: cdk.Lazy.string(_String("10")),
-        "list": lambda: cdk.Token.as_list(cdk.Lazy.list(_List())),
+        "number_of_any": lambda: cdk.Token.as_number(cdk.Lazy.any(_Constant(10))),
+        "string": lambda: cdk.Lazy.string(_Constant("10")),
+        "list": lambda: cdk.Token.as_list(cdk.Lazy.list(_Constant(["a"]))),
         "seconds": seconds_token,
         "minutes": lambda: Duration.minutes(number_token(15)),
     }[kind]()
