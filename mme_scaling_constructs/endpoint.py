@@ -379,9 +379,9 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             allow_all_outbound=True,
         )
 
-    def _warn_about_region(self, image_uri: str, region: str) -> None:
+    def _warn_about_region(self, image_uri: str, region: str | None) -> None:
         image = None if is_token(image_uri) else EcrImage.parse(image_uri)
-        if image is not None and not is_token(region) and image.region != region:
+        if image is not None and region is not None and image.region != region:
             Annotations.of(self).add_warning_v2(
                 f"{WARNING_PREFIX}:imageRegion",
                 f"image_uri is in {image.region} but the stack deploys to {region}: SageMaker pulls the serving "
@@ -539,11 +539,11 @@ def _default_preset(instance: InstanceSpec | None, instance_type: Any, scaling: 
 ROLE_ARN_ACCOUNT: Final = re.compile(r"arn:[a-z-]+:iam::(?P<account>\d{12}):role/.+")
 
 
-def _check_role_account(role: iam.IRole, stack_account: str) -> None:
+def _check_role_account(role: iam.IRole, stack_account: str | None) -> None:
     """Refuse a role of another account than the stack's: SageMaker can be passed only its own account's roles."""
     arn = role.role_arn
     match = None if is_token(arn) else ROLE_ARN_ACCOUNT.fullmatch(arn)
-    if match is None or is_token(stack_account) or match["account"] == stack_account:
+    if match is None or stack_account is None or match["account"] == stack_account:
         return
     problems = Problems("MultiModelEndpoint")
     problems.add(

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aws_cdk import Acknowledgment, Annotations, Aws, Fn, Stack, Validations
+from aws_cdk import Annotations, Aws, Fn, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
@@ -216,18 +215,7 @@ def _ecr_statements(image_uri: str) -> list[dict[str, Any]]:
     ]
 
 
-#: The context key ``iam.Role.customize_roles`` sets: roles are pre-created, policies reported.
-CUSTOMIZE_ROLES_CONTEXT: Final = "@aws-cdk/iam:customizeRoles"
 EXECUTION_POLICY_DESCRIPTION: Final = "Lets SageMaker serve the models of a multi-model endpoint"
-
-_CUSTOMIZED: Final[weakref.WeakKeyDictionary[Stack, bool]] = weakref.WeakKeyDictionary()
-
-
-def roles_are_customized(stack: Stack) -> bool:
-    """Whether ``iam.Role.customize_roles`` applies to ``stack`` (asked of jsii once per stack)."""
-    if stack not in _CUSTOMIZED:
-        _CUSTOMIZED[stack] = stack.node.try_get_context(CUSTOMIZE_ROLES_CONTEXT) is not None
-    return _CUSTOMIZED[stack]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,19 +245,23 @@ def add_execution_policy(
     """Give ``role`` the endpoint's permissions as a customer-managed policy, ``scope/ExecutionPolicy``.
 
     The role the construct creates gets it attached through the policy's ``Roles``. A given
-    role, or any role under ``iam.Role.customize_roles``, gets it through CDK's own
+    role, or a role under ``iam.Role.customize_roles``, gets it through CDK's own
     ``role.add_managed_policy``, which respects what the role allows: nothing is attached to
     an immutable role (``mutable=False``, ``without_policy_updates()``, a role of another
     account), which then gets a warning listing what it must already grant.
+
+    A created role is customized when its name is literal: CDK synthesizes a role under a
+    token name (its ``Ref``), while ``customize_roles`` gives it the pre-created role's name.
     """
     document = {"Version": "2012-10-17", "Statement": statements}
-    if not role_is_given and not roles_are_customized(stack):
+    role_name = None if role_is_given else role.role_name
+    if role_name is not None and is_token(role_name):
         resource = iam.CfnManagedPolicy(
             scope,
             "ExecutionPolicy",
             description=EXECUTION_POLICY_DESCRIPTION,
             policy_document=document,
-            roles=[role.role_name],
+            roles=[role_name],
         )
         acknowledge_required_wildcards(resource, stack=stack, model_data_url=model_data_url, in_vpc=in_vpc)
         return ExecutionPolicy(resource=resource, dependable=resource)
@@ -294,8 +286,11 @@ def add_execution_policy(
     return ExecutionPolicy(resource=synthesized, dependable=policy)
 
 
-#: cdk-nag's rule for wildcard permissions, in the form ``Validations`` acknowledges.
+#: cdk-nag's rule for wildcard permissions, in the form CDK's validation framework acknowledges.
 _NAG_WILDCARD_RULE: Final = "AwsSolutions::AwsSolutions-IAM5"
+#: The metadata type ``aws_cdk.Validations.acknowledge`` records acknowledgments under
+#: (``Validations.ACKNOWLEDGED_RULES_METADATA_KEY``), which CDK's validation report and cdk-nag read.
+ACKNOWLEDGED_RULES_METADATA_TYPE: Final = "aws:cdk:acknowledged-rules"
 
 
 def acknowledge_required_wildcards(
@@ -309,43 +304,41 @@ def acknowledge_required_wildcards(
     Each wildcard is as narrow as AWS allows; acknowledging them on ``policy``, the construct
     holding the statements, keeps an app that runs cdk-nag's AwsSolutions pack clean. The
     prefix's objects are acknowledged when the prefix is literal (the bucket may be a bucket
-    of the app); a token prefix's statement is rendered with intrinsics and stays reported,
-    and so does a prefix whose brackets CDK cannot carry in a validation id.
+    of the app); a token prefix's statement is rendered with intrinsics and stays reported.
+
+    The acknowledgments are one metadata entry of the type ``Validations.acknowledge`` writes,
+    with the same ids and reasons (``tests/test_compliance.py`` compares the two): that method
+    records each id separately with a captured stack trace, which cost more than the rest of
+    the endpoint's IAM resources together.
     """
-    acknowledgments = [
-        Acknowledgment(
-            id=f"{_NAG_WILDCARD_RULE}[Resource::*]",
-            reason="ecr:GetAuthorizationToken, cloudwatch:PutMetricData and the EC2 Describe calls support no "
+    acknowledgments = {
+        f"{_NAG_WILDCARD_RULE}[Resource::*]": (
+            "ecr:GetAuthorizationToken, cloudwatch:PutMetricData and the EC2 Describe calls support no "
             "resource-level permissions; "
-            "PutMetricData is limited to the /aws/sagemaker/* namespaces by a condition.",
+            "PutMetricData is limited to the /aws/sagemaker/* namespaces by a condition."
         ),
-        Acknowledgment(
-            id=f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
-            f"log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*]",
-            reason="SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>; the name is generated by "
-            "CloudFormation after the role, so the log group is scoped to the SageMaker endpoints prefix.",
+        f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
+        f"log-group:{ENDPOINT_INSTANCE_NAMESPACE}/*]": (
+            "SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>; the name is generated by "
+            "CloudFormation after the role, so the log group is scoped to the SageMaker endpoints prefix."
         ),
-    ]
+    }
     if in_vpc:
-        acknowledgments.append(
-            Acknowledgment(
-                id=f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
-                "network-interface/*]",
-                reason="SageMaker creates the endpoint's network interfaces in the VPC at deployment; their ids "
-                "are not known in advance, so the interfaces are scoped to the stack's account and region.",
-            )
+        acknowledgments[
+            f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
+            "network-interface/*]"
+        ] = (
+            "SageMaker creates the endpoint's network interfaces in the VPC at deployment; their ids "
+            "are not known in advance, so the interfaces are scoped to the stack's account and region."
         )
     location = ModelLocation.parse(model_data_url)
     if location is not None:
         bucket = _nag_reference(stack, location.bucket)
-        finding = f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
         if bucket is not None:
-            acknowledgments.append(
-                Acknowledgment(
-                    id=finding, reason="A multi-model endpoint loads any model archive under its S3 prefix on demand."
-                )
-            )
-    Validations.of(policy).acknowledge(*acknowledgments)
+            acknowledgments[
+                f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
+            ] = "A multi-model endpoint loads any model archive under its S3 prefix on demand."
+    policy.node.add_metadata(ACKNOWLEDGED_RULES_METADATA_TYPE, acknowledgments)
 
 
 def _nag_reference(stack: Stack, value: str) -> str | None:

@@ -21,6 +21,7 @@ and botocore's ``application-autoscaling`` model (``TargetTrackingMetricDataQuer
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -217,6 +218,22 @@ class TargetTrackingOptions:
 OPTION_NAMES: Final = tuple(f.name for f in dataclasses.fields(TargetTrackingOptions))
 
 
+def _percent_metric(metric_name: Any) -> MetricSpec:
+    """The ``Percent`` metric spec of ``metric_name``; made once per name, specs being immutable.
+
+    Raises:
+        ConfigurationError: if ``metric_name`` is not a CloudWatch metric name.
+    """
+    if type(metric_name) is str:
+        return _percent_metric_of_name(metric_name)
+    return MetricSpec(metric_name=metric_name, unit="Percent")
+
+
+@functools.lru_cache(maxsize=64)
+def _percent_metric_of_name(metric_name: str) -> MetricSpec:
+    return MetricSpec(metric_name=metric_name, unit="Percent")
+
+
 def _customized(metric: MetricSpec, context: ScalingContext) -> dict[str, Any]:
     return {
         "customized_metric_specification": _Cfn.CustomizedMetricSpecificationProperty(
@@ -344,7 +361,7 @@ class UtilizationPolicy(TargetTrackingOptions):
         metric_ok = check_instance_of(problems, "metric", self.metric, UtilizationMetric, _UTILIZATION_RULE)
         if metric_ok:
             try:
-                MetricSpec(metric_name=self.metric.metric_name, unit="Percent")
+                _percent_metric(self.metric.metric_name)
             except ConfigurationError:
                 problems.add("metric", self.metric, _UTILIZATION_RULE)
                 metric_ok = False
@@ -358,7 +375,7 @@ class UtilizationPolicy(TargetTrackingOptions):
 
     @property
     def _metric_spec(self) -> MetricSpec:
-        return MetricSpec(metric_name=self.metric.metric_name, unit="Percent")
+        return _percent_metric(self.metric.metric_name)
 
     @property
     def construct_id(self) -> str:

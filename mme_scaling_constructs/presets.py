@@ -342,6 +342,22 @@ class ScalingPreset:
         scale_out_cooldown: Duration | None,
     ) -> ScalingPreset:
         parameter, metric, percent = utilization
+        key = _exact_key(
+            cls,
+            subject,
+            device,
+            parameter,
+            metric,
+            percent,
+            min_capacity,
+            max_capacity,
+            invocations_per_instance,
+            scale_in_cooldown,
+            scale_out_cooldown,
+        )
+        built = None if key is None else _BUILT_PRESETS.get(key)
+        if built is not None:
+            return built
         problems = Problems(subject)
         check_capacities(problems, min_capacity, max_capacity)
         check_cooldown(problems, "scale_in_cooldown", scale_in_cooldown)
@@ -351,7 +367,7 @@ class ScalingPreset:
         )
         check_percent(problems, parameter, percent, metric.device)
         problems.raise_if_any()
-        return cls(
+        preset = cls(
             device=device,
             policies=(
                 InvocationsPerInstancePolicy(target_invocations_per_minute=invocations_per_instance),
@@ -362,6 +378,26 @@ class ScalingPreset:
             scale_in_cooldown=scale_in_cooldown,
             scale_out_cooldown=scale_out_cooldown,
         )
+        if key is not None and len(_BUILT_PRESETS) < _BUILT_PRESETS_LIMIT:
+            _BUILT_PRESETS[key] = preset
+        return preset
+
+
+#: The presets :meth:`ScalingPreset.cpu` and :meth:`ScalingPreset.gpu` made, by their exact
+#: arguments: a preset is immutable, so the same arguments share one (at most
+#: :data:`_BUILT_PRESETS_LIMIT` are kept).
+_BUILT_PRESETS: Final[dict[tuple[Any, ...], ScalingPreset]] = {}
+_BUILT_PRESETS_LIMIT: Final = 256
+
+
+def _exact_key(*values: Any) -> tuple[Any, ...] | None:
+    """``values`` with their types, so that ``1``, ``1.0`` and ``True`` differ; ``None`` if one is unhashable."""
+    key = tuple((type(value), value) for value in values)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _check_policies(problems: Problems, preset: ScalingPreset) -> None:

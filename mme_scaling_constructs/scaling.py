@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
 import jsii
-from aws_cdk import Annotations, ArnFormat, Aspects, IAspect, Names, Stack
+from aws_cdk import Annotations, Aspects, IAspect, Names, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -260,19 +261,11 @@ def generated_policy_name(prefix: str, construct_id: str) -> str:
     return f"{name[: POLICY_NAME_MAX_LENGTH - len(digest)]}{digest}"
 
 
-def service_linked_role_arn(stack: Stack) -> str:
-    """ARN of ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` in the stack's account.
-
-    Partition- and account-aware; IAM ARNs have no region. CloudFormation creates the role on
-    first use when this ARN is the scalable target's ``RoleARN``.
-    """
-    return stack.format_arn(
-        service="iam",
-        region="",
-        resource="role",
-        resource_name=f"aws-service-role/{SCALING_SERVICE_PRINCIPAL}/{SCALING_SERVICE_LINKED_ROLE_NAME}",
-        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-    )
+#: The service-linked role's ARN resource name, ``aws-service-role/<service principal>/<name>``:
+#: ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` under its path.
+SERVICE_LINKED_ROLE_RESOURCE_NAME: Final = (
+    f"aws-service-role/{SCALING_SERVICE_PRINCIPAL}/{SCALING_SERVICE_LINKED_ROLE_NAME}"
+)
 
 
 def scaling_problems(
@@ -415,8 +408,10 @@ def record_variant(stack: Stack, key: tuple[str, ...], scaling: Construct) -> No
 class _StackFacts:
     """What every endpoint of a stack shares, read from jsii once per stack."""
 
-    account: str
-    region: str
+    #: The stack's account, or ``None`` when it is not known at synthesis (a token).
+    account: str | None
+    #: The stack's region, or ``None`` when it is not known at synthesis (a token).
+    region: str | None
     #: Where the stack's scalable targets are recorded: the app (a concrete environment: its
     #: stacks share targets) or the stack itself (environment-agnostic: compared with itself).
     registry: IConstruct
@@ -425,12 +420,21 @@ class _StackFacts:
 
 
 _STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.WeakKeyDictionary()
+#: ``Stack.environment``: ``aws://account/region``, with :data:`UNKNOWN_ACCOUNT` and
+#: :data:`UNKNOWN_REGION` where a token holds the account or region.
+_ENVIRONMENT: Final = re.compile(r"aws://(?P<account>[^/]*)/(?P<region>[^/]*)")
+#: ``cx_api.UNKNOWN_ACCOUNT``: the account of ``Stack.environment`` when a token holds it.
+UNKNOWN_ACCOUNT: Final = "unknown-account"
+#: ``cx_api.UNKNOWN_REGION``: the region of ``Stack.environment`` when a token holds it.
+UNKNOWN_REGION: Final = "unknown-region"
 
 
 def _stack_facts(stack: Stack) -> _StackFacts:
     if stack not in _STACK_FACTS:
-        account, region = stack.account, stack.region
-        agnostic = is_token(account) or is_token(region)
+        match = _ENVIRONMENT.fullmatch(stack.environment)
+        account = None if match is None or match["account"] == UNKNOWN_ACCOUNT else match["account"]
+        region = None if match is None or match["region"] == UNKNOWN_REGION else match["region"]
+        agnostic = account is None or region is None
         _STACK_FACTS[stack] = _StackFacts(
             account=account,
             region=region,
@@ -444,14 +448,20 @@ _SERVICE_LINKED_ROLES: Final[weakref.WeakKeyDictionary[Stack, iam.IRole]] = weak
 
 
 def _service_linked_role_of(stack: Stack, scope: Construct) -> iam.IRole:
-    """The service-linked role (:func:`service_linked_role_arn`), imported once per stack.
+    """The service-linked role Application Auto Scaling uses for SageMaker, imported once per stack.
+
+    Its ARN is the stack's partition and account with :data:`SERVICE_LINKED_ROLE_RESOURCE_NAME`
+    (IAM ARNs have no region); CloudFormation creates the role on first use when this ARN is
+    the scalable target's ``RoleARN``. ``from_role_name`` formats that ARN with the stack's
+    ``format_arn`` and imports it in one call. The import is immutable: a policy attached to a
+    service-linked role would fail the deployment.
 
     The first scaling of a stack imports it as its child ``ServiceLinkedRole``; the others of
     the stack reuse that import (an import makes no resource).
     """
     if stack not in _SERVICE_LINKED_ROLES:
-        _SERVICE_LINKED_ROLES[stack] = iam.Role.from_role_arn(
-            scope, "ServiceLinkedRole", service_linked_role_arn(stack), mutable=False
+        _SERVICE_LINKED_ROLES[stack] = iam.Role.from_role_name(
+            scope, "ServiceLinkedRole", SERVICE_LINKED_ROLE_RESOURCE_NAME, mutable=False
         )
     return _SERVICE_LINKED_ROLES[stack]
 
@@ -480,8 +490,8 @@ def remember_stack(construct: IConstruct, stack: Stack) -> None:
     _STACKS[construct] = stack
 
 
-def environment_of(stack: Stack) -> tuple[str, str]:
-    """The stack's account and region (tokens for an environment-agnostic stack), read once per stack."""
+def environment_of(stack: Stack) -> tuple[str | None, str | None]:
+    """The stack's account and region, each ``None`` where a token holds it; read once per stack."""
     facts = _stack_facts(stack)
     return facts.account, facts.region
 

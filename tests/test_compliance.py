@@ -11,10 +11,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+from constructs import Construct
 
 from app import MultiModelEndpointsStack
 from mme_scaling_constructs import MultiModelEndpoint
-from mme_scaling_constructs.execution_role import model_access_statements
+from mme_scaling_constructs.execution_role import acknowledge_required_wildcards, model_access_statements
 from tests.conftest import assert_lints_clean, lint_errors
 
 #: The wildcard findings the execution role would have: each is as narrow as AWS allows, and
@@ -208,3 +209,30 @@ def test_the_matrix_sees_findings_of_the_users_resources(matrix_report):
     vpc_stacks = {matrix_stack_name(*c) for c in MATRIX if c[1]}
     reported = {path.split("/")[0] for rule, path in matrix_report if rule == "NIST.800.53.R5-VPCFlowLogsEnabled"}
     assert reported == vpc_stacks
+
+
+@pytest.mark.parametrize(
+    ("model_data_url", "in_vpc"),
+    [
+        ("s3://my-model-bucket/models/", False),
+        ("s3://my-model-bucket/models/", True),
+        ("s3://my-model-bucket/odd[prefix/", False),
+        ("s3://my-model-bucket/", False),
+    ],
+)
+def test_the_acknowledgments_are_what_validations_acknowledge_records(model_data_url, in_vpc):
+    """One metadata entry with the ids and reasons ``Validations.acknowledge`` would record one by one."""
+    stack = cdk.Stack(cdk.App(), "Acknowledged")
+    ours, theirs = Construct(stack, "Ours"), Construct(stack, "Theirs")
+    acknowledge_required_wildcards(ours, stack=stack, model_data_url=model_data_url, in_vpc=in_vpc)
+    [entry] = ours.node.metadata
+    assert entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    assert len(entry.data) == 2 + in_vpc + 1
+    cdk.Validations.of(theirs).acknowledge(
+        *(cdk.Acknowledgment(id=rule, reason=reason) for rule, reason in entry.data.items())
+    )
+    recorded = {}
+    for their_entry in theirs.node.metadata:
+        assert their_entry.type == entry.type
+        recorded.update(their_entry.data)
+    assert recorded == entry.data

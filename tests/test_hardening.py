@@ -358,18 +358,25 @@ def test_an_imported_mutable_role_gets_the_policy_by_name(stack, synth, warnings
     assert warnings_of(stack, "cannot be modified") == []
 
 
-def test_customized_roles_synthesize_no_iam_resource_and_report_the_permissions(tmp_path):
+@pytest.mark.parametrize("customized", ["app", "stack"])
+@pytest.mark.parametrize("precreated", ["platform-serving-role", None])
+def test_customized_roles_synthesize_no_iam_resource_and_report_the_permissions(tmp_path, customized, precreated):
+    """Wherever ``customize_roles`` is applied, named or not, the permissions go to CDK's report."""
     from aws_cdk import aws_iam as iam
 
     app = cdk.App(outdir=str(tmp_path))
+    roles = None if precreated is None else {"Customized/Mme/ExecutionRole": precreated}
+    if customized == "app":
+        iam.Role.customize_roles(app, use_precreated_roles=roles)
     stack = cdk.Stack(app, "Customized")
-    iam.Role.customize_roles(stack, use_precreated_roles={"Customized/Mme/ExecutionRole": "platform-serving-role"})
+    if customized == "stack":
+        iam.Role.customize_roles(stack, use_precreated_roles=roles)
     mme = endpoint(stack)
     resources = app.synth().get_stack_by_name("Customized").template["Resources"]
     assert not [r for r in resources.values() if r["Type"].startswith("AWS::IAM::")]
     assert mme.execution_policy is None
     report = (tmp_path / "iam-policy-report.txt").read_text()
-    assert "platform-serving-role" in report
+    assert f"<{precreated or 'missing role'}> (Customized/Mme/ExecutionRole)" in report
     assert "ReadModelArchives" in report
 
 

@@ -155,3 +155,22 @@ def test_cooldowns_must_be_whole_seconds():
     )
     with pytest.raises(ConfigurationError, match="scale_in_cooldown: got '250 millis'"):
         InvocationsPerInstancePolicy(scale_in_cooldown=Duration.millis(250))
+
+
+def test_equal_arguments_share_one_preset_and_typed_numbers_do_not():
+    """Presets are immutable, so the same arguments give the same one; 70 and 70.0 stay apart."""
+    assert ScalingPreset.cpu(invocations_per_instance=80) is ScalingPreset.cpu(invocations_per_instance=80)
+    whole, real = ScalingPreset.cpu(invocations_per_instance=80), ScalingPreset.cpu(invocations_per_instance=80.0)
+    assert type(whole.policies[0].target_invocations_per_minute) is int
+    assert type(real.policies[0].target_invocations_per_minute) is float
+    assert ScalingPreset.cpu() is not ScalingPreset.gpu()
+    with pytest.raises(ConfigurationError, match="min_capacity"):
+        ScalingPreset.cpu(min_capacity=True)  # True == 1, but a bool is refused, shared or not
+    ScalingPreset.cpu(min_capacity=1)
+    with pytest.raises(ConfigurationError, match="min_capacity"):
+        ScalingPreset.cpu(min_capacity=True)
+
+
+def test_unhashable_arguments_are_refused_not_cached():
+    with pytest.raises(ConfigurationError, match="min_capacity"):
+        ScalingPreset.cpu(min_capacity=[2])
