@@ -93,9 +93,9 @@ class ModelLocation:
     def policy_prefix(self) -> str:
         """The prefix as IAM resources and conditions carry it.
 
-        A prefix with an unmatched bracket (legal in S3 keys) has each bracket written as the
-        single-character wildcard ``?``: CDK's validation framework, which cdk-nag reports
-        through, refuses finding ids with unmatched brackets.
+        A prefix with an unmatched bracket (legal in S3 keys), or with ``::`` outside its
+        brackets, has each bracket written as the single-character wildcard ``?``: CDK's
+        validation framework, which cdk-nag reports through, cannot parse such a finding id.
         """
         if _is_valid_validation_id(f"[{self.prefix}*]"):
             return self.prefix
@@ -338,7 +338,11 @@ def acknowledge_required_wildcards(
             acknowledgments[
                 f"{_NAG_WILDCARD_RULE}[Resource::arn:<AWS::Partition>:s3:::{bucket}/{location.policy_prefix}*]"
             ] = "A multi-model endpoint loads any model archive under its S3 prefix on demand."
-    policy.node.add_metadata(ACKNOWLEDGED_RULES_METADATA_TYPE, acknowledgments)
+    # Stored as Validations.acknowledge stores ids, and as CDK looks violations up: spaces as '-'.
+    policy.node.add_metadata(
+        ACKNOWLEDGED_RULES_METADATA_TYPE,
+        {rule.replace(" ", "-"): reason for rule, reason in acknowledgments.items()},
+    )
 
 
 def _nag_reference(stack: Stack, value: str) -> str | None:
@@ -358,11 +362,18 @@ _CLOSING: Final = {")": "(", "]": "[", "}": "{"}
 
 
 def _is_valid_validation_id(finding: str) -> bool:
-    """Whether CDK accepts ``finding`` as a validation id: every closing bracket closes its own kind."""
+    """Whether CDK parses ``finding``, a bracketed part of a validation id, as one rule id.
+
+    Every closing bracket closes its own kind, and no ``::`` (CDK's namespace separator) is
+    outside all brackets.
+    """
     opened: list[str] = []
-    for character in finding:
+    for index, character in enumerate(finding):
         if character in "([{":
             opened.append(character)
-        elif character in _CLOSING and (not opened or opened.pop() != _CLOSING[character]):
+        elif character in _CLOSING:
+            if not opened or opened.pop() != _CLOSING[character]:
+                return False
+        elif not opened and finding.startswith("::", index):
             return False
     return True

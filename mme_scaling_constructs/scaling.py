@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Final
@@ -420,9 +419,9 @@ class _StackFacts:
 
 
 _STACK_FACTS: Final[weakref.WeakKeyDictionary[Stack, _StackFacts]] = weakref.WeakKeyDictionary()
-#: ``Stack.environment``: ``aws://account/region``, with :data:`UNKNOWN_ACCOUNT` and
-#: :data:`UNKNOWN_REGION` where a token holds the account or region.
-_ENVIRONMENT: Final = re.compile(r"aws://(?P<account>[^/]*)/(?P<region>[^/]*)")
+#: How ``Stack.environment`` starts: ``aws://<account>/<region>``, with :data:`UNKNOWN_ACCOUNT`
+#: and :data:`UNKNOWN_REGION` where a token holds the account or region.
+_ENVIRONMENT_SCHEME: Final = "aws://"
 #: ``cx_api.UNKNOWN_ACCOUNT``: the account of ``Stack.environment`` when a token holds it.
 UNKNOWN_ACCOUNT: Final = "unknown-account"
 #: ``cx_api.UNKNOWN_REGION``: the region of ``Stack.environment`` when a token holds it.
@@ -431,9 +430,9 @@ UNKNOWN_REGION: Final = "unknown-region"
 
 def _stack_facts(stack: Stack) -> _StackFacts:
     if stack not in _STACK_FACTS:
-        match = _ENVIRONMENT.fullmatch(stack.environment)
-        account = None if match is None or match["account"] == UNKNOWN_ACCOUNT else match["account"]
-        region = None if match is None or match["region"] == UNKNOWN_REGION else match["region"]
+        account_part, _, region_part = stack.environment.removeprefix(_ENVIRONMENT_SCHEME).rpartition("/")
+        account = None if account_part == UNKNOWN_ACCOUNT else account_part
+        region = None if region_part == UNKNOWN_REGION else region_part
         agnostic = account is None or region is None
         _STACK_FACTS[stack] = _StackFacts(
             account=account,

@@ -1,5 +1,6 @@
 """EndpointScaling on an endpoint made elsewhere."""
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sagemaker as sagemaker
 
@@ -69,3 +70,29 @@ def test_rejects_bad_input_before_creating_anything(stack):
         "instance_type",
     ]
     assert stack.node.children == []
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        None,
+        cdk.Environment(account="123456789012", region="eu-west-1"),
+        cdk.Environment(account="123456789012"),
+        cdk.Environment(region="eu-west-1"),
+        cdk.Environment(account=cdk.Aws.ACCOUNT_ID, region="us-east-1"),
+    ],
+)
+@pytest.mark.parametrize("in_stage", [False, True])
+def test_the_environment_read_once_is_the_stacks(environment, in_stage):
+    """``Stack.environment``, read once, gives the literal account and region, ``None`` for a token."""
+    from mme_scaling_constructs.scaling import UNKNOWN_ACCOUNT, UNKNOWN_REGION, environment_of
+    from mme_scaling_constructs.validation import is_token
+
+    app = cdk.App()
+    assert cdk.Stack(app, "Agnostic").environment == f"aws://{UNKNOWN_ACCOUNT}/{UNKNOWN_REGION}"
+    if in_stage:
+        stack = cdk.Stack(cdk.Stage(app, "Stage", env=environment), "Staged")
+    else:
+        stack = cdk.Stack(app, "Plain", env=environment)
+    expected = tuple(None if is_token(value) else value for value in (stack.account, stack.region))
+    assert environment_of(stack) == expected
