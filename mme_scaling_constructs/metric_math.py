@@ -20,7 +20,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from mme_scaling_constructs.constants import DEFAULT_STATISTIC
 from mme_scaling_constructs.errors import ConfigurationError, Problems
-from mme_scaling_constructs.metrics import TARGET_TRACKING_STATISTICS, MetricSpec, convert_metric
+from mme_scaling_constructs.metrics import TARGET_TRACKING_STATISTICS, MetricSpec, as_metric_spec, convert_metric
 from mme_scaling_constructs.validation import TEXT_PATTERN, TEXT_RULE, check_bool, check_string, is_token
 
 #: Metric math query ids: a lowercase letter, then letters, digits and underscores, 1 to 255
@@ -160,10 +160,8 @@ class MetricQuery:
 
     @property
     def metric_spec(self) -> MetricSpec:
-        """The queried metric, as a :class:`MetricSpec`."""
-        metric = self.metric
-        assert isinstance(metric, MetricSpec)  # converted at construction
-        return metric
+        """The queried metric, as a :class:`MetricSpec` (converted at construction)."""
+        return as_metric_spec(self.metric)
 
     @property
     def returns_data(self) -> bool:

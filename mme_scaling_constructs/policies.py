@@ -64,6 +64,7 @@ from mme_scaling_constructs.metrics import (
     TARGET_TRACKING_STATISTICS,
     MetricSpec,
     UtilizationMetric,
+    as_metric_spec,
     convert_metric,
 )
 from mme_scaling_constructs.validation import (
@@ -466,10 +467,8 @@ class CustomMetricPolicy(TargetTrackingOptions):
 
     @property
     def metric_spec(self) -> MetricSpec:
-        """The tracked metric, as a :class:`MetricSpec`."""
-        metric = self.metric
-        assert isinstance(metric, MetricSpec)  # converted at construction
-        return metric
+        """The tracked metric, as a :class:`MetricSpec` (converted at construction)."""
+        return as_metric_spec(self.metric)
 
     @property
     def metric_key(self) -> tuple[str, ...]:

@@ -21,6 +21,16 @@ CPU_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mms-cpu:1.0"
 GPU_IMAGE = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
 MODEL_DATA_URL = "s3://model-bucket/models/"
 
+
+def cpu_endpoint(scope: Any, construct_id: str = "Mme", **overrides: Any) -> Any:
+    """A MultiModelEndpoint of :data:`CPU_IMAGE` on ml.c5.xlarge over :data:`MODEL_DATA_URL`, with ``overrides``."""
+    from mme_scaling_constructs import MultiModelEndpoint
+
+    arguments = {"image_uri": CPU_IMAGE, "model_data_url": MODEL_DATA_URL, "instance_type": "ml.c5.xlarge"}
+    arguments.update(overrides)
+    return MultiModelEndpoint(scope, construct_id, **arguments)
+
+
 #: In CI, property-based tests run the same examples every time and keep no example database.
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):

@@ -3,18 +3,12 @@
 import pytest
 
 from mme_scaling_constructs import ConfigurationError, MultiModelEndpoint, ScalingPreset
-from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
+from tests.conftest import GPU_IMAGE, cpu_endpoint
 
 GPU_TYPES = (
     "ml.g4dn.xlarge, ml.g4dn.2xlarge, ml.g4dn.4xlarge, ml.g4dn.8xlarge, ml.g4dn.16xlarge, "
     "ml.g5.xlarge, ml.g5.2xlarge, ml.g5.4xlarge, ml.g5.8xlarge, ml.g5.16xlarge, ml.p2.xlarge, ml.p3.2xlarge"
 )
-
-
-def build(stack, **overrides):
-    arguments = {"image_uri": CPU_IMAGE, "model_data_url": MODEL_DATA_URL, "instance_type": "ml.c5.xlarge"}
-    arguments.update(overrides)
-    return MultiModelEndpoint(stack, "Mme", **arguments)
 
 
 def single_problem(problem):
@@ -120,14 +114,14 @@ def single_problem(problem):
 )
 def test_rule(stack, overrides, problem):
     with pytest.raises(ConfigurationError) as raised:
-        build(stack, **overrides)
+        cpu_endpoint(stack, **overrides)
     assert str(raised.value) == single_problem(problem)
     assert stack.node.children == []
 
 
 def test_every_problem_is_reported_at_once(stack):
     with pytest.raises(ConfigurationError) as raised:
-        build(
+        cpu_endpoint(
             stack,
             image_uri="",
             model_data_url="s3://bucket/no-slash",

@@ -298,6 +298,18 @@ def completed_lines(resource_id: str, calls: list[str]) -> list[str]:
     ]
 
 
+def changed(
+    files: dict[str, Path], command: list[str], capsys: Any, *options: str, template: Path | None = None
+) -> str:
+    """Run ``mme-scaling change-instance-type`` on the stack with ``command`` as its deploy; assert
+    it succeeded without a word on stderr and return what it printed."""
+    path = files["json"] if template is None else template
+    status = main(["change-instance-type", str(path), "--stack-name", STACK, *options, "--", *command])
+    out, err = capsys.readouterr()
+    assert (status, err) == (0, "")
+    return out
+
+
 def done_line(deregistered: int, made: int) -> str:
     return (
         f"stack {STACK}: deregistered {deregistered} scalable target(s), deployed in two phases; CloudFormation "
@@ -328,6 +340,16 @@ def change_of(files: dict[str, Path], templates: dict[str, Any], action: str) ->
     )
 
 
+def failed_change(
+    clients: Clients, files: dict[str, Path], templates: dict[str, Any], action: str
+) -> tuple[RedeployError, list[str]]:
+    """Run the change with a deploy that does ``action``; the error it must end in, and its lines."""
+    lines: list[str] = []
+    with pytest.raises(RedeployError) as error:
+        change_instance_type(change_of(files, templates, action), clients, lines.append)
+    return error.value, lines
+
+
 # --- The whole change, through the command line ---------------------------------------------
 
 
@@ -340,10 +362,7 @@ def test_change_deregisters_then_deploys_without_and_with_the_scaling(
     assert len(scaling_resource_types(clients)) == 5
     capsys.readouterr()
 
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--", *command])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, command, capsys)
     calls = call_lines(templates[NEW_TYPE], resource_id)
     assert out.splitlines() == [
         f"stack {STACK} is CREATE_COMPLETE; its template has 1 scalable target(s)",
@@ -376,10 +395,7 @@ def test_scaling_that_cloudformation_created_is_checked_and_left_to_it(
     resource_id = f"endpoint/{endpoint_name(deployed)}/variant/AllTraffic"
     capsys.readouterr()
 
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--", *deploy(files, "creates")])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, deploy(files, "creates"), capsys)
     assert out.splitlines()[-2:] == [
         f"registered by CloudFormation: {resource_id}",
         f"stack {STACK}: deregistered 1 scalable target(s), deployed in two phases; 1 scalable target(s) registered "
@@ -449,10 +465,7 @@ def test_a_failed_phase_2_registers_nothing_and_running_again_completes_the_chan
     assert instance_type(clients) == NEW_TYPE
 
     command = deploy(files, "update")
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--", *command])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, command, capsys)
     calls = call_lines(templates[NEW_TYPE], resource_id)
     assert out.splitlines() == [
         f"stack {STACK} is UPDATE_COMPLETE; its template has 0 scalable target(s)",
@@ -508,10 +521,7 @@ def test_the_variable_the_caller_set_is_kept_for_other_stacks(
     record = f"import os, json; open({str(files['log'])!r}, 'a').write(json.dumps({variable}) + '\\n')"
     command = [sys.executable, "-c", record]
 
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--", *command])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, command, capsys)
     assert [json.loads(line) for line in files["log"].read_text().splitlines()] == seen
     assert os.environ.get(DETACHED_STACKS_VARIABLE) == given  # this process's environment is left as it was
     running = [line for line in out.splitlines() if ": running " in line]
@@ -585,10 +595,8 @@ def test_targets_left_without_scaling_are_named_when_the_stack_cannot_be_read_af
             raise failure
 
     clients["cloudformation"].meta.events.register("before-call.cloudformation.DescribeStacks", fail_after_phase_1)
-    lines: list[str] = []
-    with pytest.raises(RedeployError) as error:
-        change_instance_type(change_of(files, templates, "0"), clients, lines.append)
-    assert error.value.one_line == (
+    error, lines = failed_change(clients, files, templates, "0")
+    assert error.one_line == (
         f"{message}; left without their scaling: endpoint/{endpoint_name(deployed)}/variant/AllTraffic; {COMPLETE}"
     )
     assert lines[-1] == "the deploy command exited with status 0"
@@ -600,10 +608,8 @@ def test_a_failed_registration_of_the_deployed_scaling_names_what_it_left(
 ) -> None:
     resource_id = f"endpoint/{endpoint_name(deployed)}/variant/AllTraffic"
     refuse_put_scaling_policy(clients)
-    lines: list[str] = []
-    with pytest.raises(RedeployError) as error:
-        change_instance_type(change_of(files, templates, "5"), clients, lines.append)
-    assert error.value.one_line == (
+    error, _ = failed_change(clients, files, templates, "5")
+    assert error.one_line == (
         f"{PHASE_1}: the deploy command exited with status 5; registering the scaling of stack {STACK}'s template "
         f"again failed: {REFUSED}; left without their scaling: {resource_id}; {RESTORE}"
     )
@@ -614,17 +620,13 @@ def test_running_again_after_a_failed_registration_converges(
 ) -> None:
     resource_id = f"endpoint/{endpoint_name(deployed)}/variant/AllTraffic"
     refuse_put_scaling_policy(clients)
-    lines: list[str] = []
-    with pytest.raises(RedeployError) as error:
-        change_instance_type(change_of(files, templates, "0"), clients, lines.append)
-    assert error.value.one_line == f"{REFUSED}; left without their scaling: {resource_id}; {COMPLETE}"
+    error, lines = failed_change(clients, files, templates, "0")
+    assert error.one_line == f"{REFUSED}; left without their scaling: {resource_id}; {COMPLETE}"
     assert lines[-1].startswith("PutScalingPolicy ")
     assert scaling_findings(clients, templates[NEW_TYPE]) != []
     capsys.readouterr()
 
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--", *deploy(files, "update")])
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, deploy(files, "update"), capsys)
     assert f"deregistered {resource_id} (its scaling policies and scheduled actions too)" in out.splitlines()
     assert registered_ids(clients) == [resource_id]
     assert scaling_findings(clients, templates[NEW_TYPE]) == []
@@ -645,10 +647,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     monkeypatch.setenv(DETACHED_STACKS_VARIABLE, "Other")
     capsys.readouterr()
 
-    status = main(["change-instance-type", str(files["json"]), "--stack-name", STACK, "--dry-run", "--", *command])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, command, capsys, "--dry-run")
     assert out.splitlines() == [
         f"stack {STACK} is CREATE_COMPLETE; its template has 1 scalable target(s)",
         f"would deregister {resource_id} (its scaling policies and scheduled actions too)",
@@ -691,10 +690,7 @@ def test_a_target_named_outside_the_stack_is_skipped_both_ways(
     path.write_text(json.dumps(template))
     command = deploy(files, "0")
 
-    status = main(["change-instance-type", str(path), "--stack-name", STACK, "--", *command])
-
-    out, err = capsys.readouterr()
-    assert (status, err) == (0, "")
+    out = changed(files, command, capsys, template=path)
     missing = "no deployed value for placeholder '${ImportValue(SharedEndpoint)}'"
     assert out.splitlines() == [
         f"stack {STACK} is CREATE_COMPLETE; its template has 1 scalable target(s)",

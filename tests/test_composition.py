@@ -13,11 +13,10 @@ from mme_scaling_constructs import (
     ConfigurationError,
     EndpointScaling,
     InvocationsPerInstancePolicy,
-    MultiModelEndpoint,
     ScalingPreset,
     UtilizationPolicy,
 )
-from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
+from tests.conftest import GPU_IMAGE, cpu_endpoint
 from tests.test_compliance import nag_findings
 
 SCALING_TYPES = (
@@ -26,14 +25,8 @@ SCALING_TYPES = (
 )
 
 
-def endpoint(scope, construct_id="Mme", **overrides):
-    arguments = {"image_uri": CPU_IMAGE, "model_data_url": MODEL_DATA_URL, "instance_type": "ml.c5.xlarge"}
-    arguments.update(overrides)
-    return MultiModelEndpoint(scope, construct_id, **arguments)
-
-
 def test_auto_scaling_off_creates_no_scaling(stack, synth):
-    mme = endpoint(stack, auto_scaling=False)
+    mme = cpu_endpoint(stack, auto_scaling=False)
     template = synth(stack)
     assert mme.scaling is None
     for resource_type in SCALING_TYPES:
@@ -45,19 +38,19 @@ def test_auto_scaling_off_creates_no_scaling(stack, synth):
 
 
 def test_auto_scaling_off_then_scaled_separately(stack, synth):
-    mme = endpoint(stack, auto_scaling=False, instance_type="ml.g5.xlarge", image_uri=GPU_IMAGE)
+    mme = cpu_endpoint(stack, auto_scaling=False, instance_type="ml.g5.xlarge", image_uri=GPU_IMAGE)
     EndpointScaling(stack, "LaterScaling", endpoint_name=mme.endpoint_name, instance_type="ml.g5.xlarge")
     synth(stack).resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
 
 
 def test_auto_scaling_off_allows_a_burstable_type(stack, synth):
-    endpoint(stack, auto_scaling=False, instance_type="ml.t2.medium")
+    cpu_endpoint(stack, auto_scaling=False, instance_type="ml.t2.medium")
     synth(stack).resource_count_is("AWS::SageMaker::Endpoint", 1)
 
 
 def test_auto_scaling_off_refuses_a_preset(stack):
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, auto_scaling=False, scaling=ScalingPreset.cpu())
+        cpu_endpoint(stack, auto_scaling=False, scaling=ScalingPreset.cpu())
     assert str(raised.value).endswith(
         "scaling: got " + repr(ScalingPreset.cpu()) + "; allowed: None when auto_scaling is False"
     )
@@ -65,12 +58,12 @@ def test_auto_scaling_off_refuses_a_preset(stack):
 
 def test_auto_scaling_must_be_a_bool(stack):
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, auto_scaling="yes")
+        cpu_endpoint(stack, auto_scaling="yes")
     assert str(raised.value).endswith("auto_scaling: got 'yes'; allowed: True or False")
 
 
 def test_two_scalings_of_one_endpoint_are_refused(stack):
-    mme = endpoint(stack)
+    mme = cpu_endpoint(stack)
     with pytest.raises(ConfigurationError) as raised:
         EndpointScaling(stack, "Again", endpoint_name=mme.endpoint_name, instance_type="ml.c5.xlarge")
     message = str(raised.value)
@@ -142,13 +135,13 @@ def test_custom_preset_takes_its_device_from_the_instance_type(stack, warnings_o
         InvocationsPerInstancePolicy(), UtilizationPolicy(metric=GPU_UTILIZATION, target_percent=60)
     )
     assert preset.device is None
-    endpoint(stack, image_uri=GPU_IMAGE, instance_type="ml.g5.xlarge", scaling=preset)
+    cpu_endpoint(stack, image_uri=GPU_IMAGE, instance_type="ml.g5.xlarge", scaling=preset)
     assert warnings_of(stack, "use ScalingPreset.gpu") == []
 
 
 def test_an_image_from_another_region_warns(warnings_of):
     stack = cdk.Stack(cdk.App(), "Regional", env=cdk.Environment(region="eu-west-1"))
-    endpoint(stack)
+    cpu_endpoint(stack)
     warnings = warnings_of(stack, "image_uri is in us-east-1 but the stack deploys to eu-west-1")
     assert len(warnings) == 1
     assert warnings[0].id.endswith("Mme")
@@ -156,7 +149,7 @@ def test_an_image_from_another_region_warns(warnings_of):
 
 def test_an_image_of_the_stack_region_does_not_warn(warnings_of):
     stack = cdk.Stack(cdk.App(), "Regional", env=cdk.Environment(region="us-east-1"))
-    endpoint(stack)
+    cpu_endpoint(stack)
     assert warnings_of(stack, "image_uri is in") == []
 
 
@@ -164,7 +157,7 @@ def test_a_bucket_of_the_stack_keeps_grants_scoped_and_passes_cdk_nag(tmp_path, 
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "WithBucket")
     bucket = s3.Bucket(stack, "ModelBucket", enforce_ssl=True)
-    endpoint(stack, model_data_url=f"s3://{bucket.bucket_name}/models/")
+    cpu_endpoint(stack, model_data_url=f"s3://{bucket.bucket_name}/models/")
     template = Template.from_stack(stack)
     template.has_resource_properties(
         "AWS::IAM::ManagedPolicy",
@@ -186,7 +179,7 @@ def test_a_bucket_of_the_stack_keeps_grants_scoped_and_passes_cdk_nag(tmp_path, 
 
 def test_a_token_prefix_still_warns(stack, warnings_of):
     prefix = cdk.CfnParameter(stack, "Prefix").value_as_string
-    endpoint(stack, model_data_url=prefix)
+    cpu_endpoint(stack, model_data_url=prefix)
     assert len(warnings_of(stack, "model_data_url is a token")) == 1
 
 
@@ -211,7 +204,7 @@ def test_prefixes_with_brackets_pass_cdk_nag(tmp_path, prefix, granted):
     """
     app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Brackets")
-    endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
+    cpu_endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
     assert nag_findings(app, tmp_path) == set()  # synthesizes first: a second synth would not run cdk-nag
     resources = json.loads((tmp_path / "Brackets.template.json").read_text())["Resources"]
     policy = next(r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy")
@@ -220,7 +213,7 @@ def test_prefixes_with_brackets_pass_cdk_nag(tmp_path, prefix, granted):
 
 
 def test_a_literal_endpoint_name_is_claimed_by_its_endpoint_too(stack):
-    endpoint(stack, endpoint_name="named")
+    cpu_endpoint(stack, endpoint_name="named")
     with pytest.raises(ConfigurationError, match="TestStack/Mme/Scaling already scales variant 'AllTraffic'"):
         EndpointScaling(stack, "Again", endpoint_name="named", instance_type="ml.c5.xlarge")
 
@@ -228,11 +221,11 @@ def test_a_literal_endpoint_name_is_claimed_by_its_endpoint_too(stack):
 def test_an_endpoint_cannot_take_a_name_another_construct_scales(stack):
     EndpointScaling(stack, "First", endpoint_name="named", instance_type="ml.c5.xlarge")
     with pytest.raises(ConfigurationError, match="TestStack/First already scales variant 'AllTraffic'"):
-        endpoint(stack, endpoint_name="named")
+        cpu_endpoint(stack, endpoint_name="named")
     assert [child.node.id for child in stack.node.children] == ["First"]
 
 
 def test_an_unscaled_endpoint_leaves_its_name_free(stack, synth):
-    endpoint(stack, endpoint_name="named", auto_scaling=False)
+    cpu_endpoint(stack, endpoint_name="named", auto_scaling=False)
     EndpointScaling(stack, "Later", endpoint_name="named", instance_type="ml.c5.xlarge")
     synth(stack).resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)

@@ -6,14 +6,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match
 
-from mme_scaling_constructs import CapacitySize, ConfigurationError, DeploymentConfig, MultiModelEndpoint
-from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
-
-
-def endpoint(scope, **overrides):
-    arguments = {"image_uri": CPU_IMAGE, "model_data_url": MODEL_DATA_URL, "instance_type": "ml.c5.xlarge"}
-    arguments.update(overrides)
-    return MultiModelEndpoint(scope, "Mme", **arguments)
+from mme_scaling_constructs import CapacitySize, ConfigurationError, DeploymentConfig
+from tests.conftest import GPU_IMAGE, cpu_endpoint
 
 
 def statements_of(template, resource_type):
@@ -30,7 +24,7 @@ def statements_of(template, resource_type):
 
 def test_the_model_bucket_key_decrypts_only_through_s3_in_the_region(stack, synth):
     key = kms.Key(stack, "ModelKey", enable_key_rotation=True)
-    mme = endpoint(stack, model_data_key=key)
+    mme = cpu_endpoint(stack, model_data_key=key)
     template = synth(stack)
     (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
     assert decrypt["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
@@ -50,7 +44,7 @@ def test_imported_keys_and_security_groups_are_accepted(stack, synth):
     key = kms.Key.from_key_arn(stack, "ImportedKey", key_arn)
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
     group = ec2.SecurityGroup.from_security_group_id(stack, "ImportedGroup", "sg-0123456789abcdef0")
-    endpoint(stack, model_data_key=key, encryption_key=key, vpc=vpc, security_groups=[group])
+    cpu_endpoint(stack, model_data_key=key, encryption_key=key, vpc=vpc, security_groups=[group])
     template = synth(stack)
     template.has_resource_properties("AWS::SageMaker::EndpointConfig", {"KmsKeyId": key_arn})
     (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
@@ -59,7 +53,7 @@ def test_imported_keys_and_security_groups_are_accepted(stack, synth):
 
 def test_the_storage_key_is_the_endpoint_configs(stack, synth, warnings_of):
     key = kms.Key(stack, "StorageKey", enable_key_rotation=True)
-    endpoint(stack, encryption_key=key)
+    cpu_endpoint(stack, encryption_key=key)
     synth(stack).has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
         {"KmsKeyId": {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}},
@@ -68,7 +62,7 @@ def test_the_storage_key_is_the_endpoint_configs(stack, synth, warnings_of):
 
 
 def test_a_storage_key_on_an_nvme_type_warns(stack, warnings_of):
-    endpoint(
+    cpu_endpoint(
         stack,
         image_uri=GPU_IMAGE,
         instance_type="ml.g5.xlarge",
@@ -78,19 +72,19 @@ def test_a_storage_key_on_an_nvme_type_warns(stack, warnings_of):
 
 
 def test_network_isolation(stack, synth):
-    endpoint(stack, network_isolation=True)
+    cpu_endpoint(stack, network_isolation=True)
     synth(stack).has_resource_properties("AWS::SageMaker::Model", {"EnableNetworkIsolation": True})
 
 
 def test_no_isolation_by_default(stack, synth):
-    endpoint(stack)
+    cpu_endpoint(stack)
     model = next(iter(synth(stack).find_resources("AWS::SageMaker::Model").values()))
     assert "EnableNetworkIsolation" not in model["Properties"]
 
 
 def test_a_vpc_places_the_model_in_private_subnets_with_a_closed_security_group(stack, synth):
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
-    mme = endpoint(stack, vpc=vpc)
+    mme = cpu_endpoint(stack, vpc=vpc)
     template = synth(stack)
     private = [subnet.subnet_id for subnet in vpc.private_subnets]
     template.has_resource_properties(
@@ -127,7 +121,7 @@ def test_a_vpc_places_the_model_in_private_subnets_with_a_closed_security_group(
 def test_creating_interfaces_is_scoped_to_the_subnets_and_groups(stack, synth):
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
     group = ec2.SecurityGroup(stack, "Group", vpc=vpc)
-    endpoint(
+    cpu_endpoint(
         stack,
         vpc=vpc,
         security_groups=[group],
@@ -144,11 +138,11 @@ def test_creating_interfaces_is_scoped_to_the_subnets_and_groups(stack, synth):
 
 
 def test_no_connections_without_a_vpc(stack):
-    assert endpoint(stack).connections is None
+    assert cpu_endpoint(stack).connections is None
 
 
 def test_excluded_retained_variant_properties(stack, synth):
-    endpoint(stack, exclude_retained_variant_properties=["DesiredWeight"])
+    cpu_endpoint(stack, exclude_retained_variant_properties=["DesiredWeight"])
     synth(stack).has_resource_properties(
         "AWS::SageMaker::Endpoint",
         {
@@ -182,7 +176,7 @@ def test_excluded_retained_variant_properties(stack, synth):
 )
 def test_bad_hardening_options_are_named(stack, overrides, problem):
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, **overrides)
+        cpu_endpoint(stack, **overrides)
     assert any(str(p).startswith(problem) for p in raised.value.problems), raised.value
     assert stack.node.children == []
 
@@ -190,7 +184,7 @@ def test_bad_hardening_options_are_named(stack, overrides, problem):
 def test_subnets_without_a_vpc_are_refused(stack):
     selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, vpc_subnets=selection)
+        cpu_endpoint(stack, vpc_subnets=selection)
     assert [str(p).split("; allowed: ")[1] for p in raised.value.problems] == ["None when no vpc is given"]
 
 
@@ -209,7 +203,7 @@ def test_canary_deployment_with_rollback_alarms(stack, synth):
         termination_wait=cdk.Duration.minutes(5),
         rollback_alarms=[alarm],
     )
-    endpoint(stack, deployment_config=config)
+    cpu_endpoint(stack, deployment_config=config)
     synth(stack).has_resource_properties(
         "AWS::SageMaker::Endpoint",
         {
@@ -235,7 +229,7 @@ def test_rolling_deployment(stack, synth):
     config = DeploymentConfig.rolling(
         CapacitySize.percent(25), wait=cdk.Duration.minutes(5), rollback_batch=CapacitySize.instances(2)
     )
-    endpoint(stack, deployment_config=config)
+    cpu_endpoint(stack, deployment_config=config)
     synth(stack).has_resource_properties(
         "AWS::SageMaker::Endpoint",
         {
@@ -297,12 +291,12 @@ def test_a_wrong_deployment_config_is_refused(stack):
     with pytest.raises(
         ConfigurationError, match="deployment_config: got 'canary'; allowed: a DeploymentConfig or None"
     ):
-        endpoint(stack, deployment_config="canary")
+        cpu_endpoint(stack, deployment_config="canary")
 
 
 def test_deleting_the_stack_removes_scaling_before_the_endpoint(stack, synth):
     """CloudFormation deletes a resource after those that reference it: the target names the endpoint."""
-    mme = endpoint(stack)
+    mme = cpu_endpoint(stack)
     target = next(iter(synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()))
     endpoint_id = stack.get_logical_id(mme.endpoint)
     assert {"Fn::GetAtt": [endpoint_id, "EndpointName"]} in target["Properties"]["ResourceId"]["Fn::Join"][1]
@@ -316,7 +310,7 @@ def test_a_vpc_endpoint_passes_cdk_nag_on_its_own_resources(tmp_path):
     stack = cdk.Stack(app, "InVpc")
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    endpoint(stack, vpc=vpc, model_data_key=key, encryption_key=key, network_isolation=True)
+    cpu_endpoint(stack, vpc=vpc, model_data_key=key, encryption_key=key, network_isolation=True)
     assert nag_findings(app, tmp_path) == {"AwsSolutions-VPC7"}  # flow logs: a property of the given VPC
 
 
@@ -327,7 +321,7 @@ def test_an_immutable_role_gets_nothing_attached_and_a_warning(stack, synth, war
     from aws_cdk import aws_iam as iam
 
     role = iam.Role.from_role_arn(stack, "Owned", "arn:aws:iam::123456789012:role/platform-owned", mutable=False)
-    endpoint(stack, role=role)
+    cpu_endpoint(stack, role=role)
     template = synth(stack)
     (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
     assert "Roles" not in policy["Properties"]
@@ -343,7 +337,7 @@ def test_a_role_without_policy_updates_is_left_alone(stack, synth, warnings_of):
     from aws_cdk import aws_iam as iam
 
     own = iam.Role(stack, "Own", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    endpoint(stack, role=own.without_policy_updates())
+    cpu_endpoint(stack, role=own.without_policy_updates())
     template = synth(stack)
     template.has_resource_properties("AWS::IAM::Role", {"ManagedPolicyArns": Match.absent()})
     assert len(warnings_of(stack, "cannot be modified")) == 1
@@ -353,7 +347,7 @@ def test_an_imported_mutable_role_gets_the_policy_by_name(stack, synth, warnings
     from aws_cdk import aws_iam as iam
 
     role = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/serving")
-    endpoint(stack, role=role)
+    cpu_endpoint(stack, role=role)
     synth(stack).has_resource_properties("AWS::IAM::ManagedPolicy", {"Roles": ["serving"]})
     assert warnings_of(stack, "cannot be modified") == []
 
@@ -371,7 +365,7 @@ def test_customized_roles_synthesize_no_iam_resource_and_report_the_permissions(
     stack = cdk.Stack(app, "Customized")
     if customized == "stack":
         iam.Role.customize_roles(stack, use_precreated_roles=roles)
-    mme = endpoint(stack)
+    mme = cpu_endpoint(stack)
     resources = app.synth().get_stack_by_name("Customized").template["Resources"]
     assert not [r for r in resources.values() if r["Type"].startswith("AWS::IAM::")]
     assert mme.execution_policy is None
@@ -386,7 +380,7 @@ def test_a_role_of_another_account_is_refused(synth):
     stack = cdk.Stack(cdk.App(), "Pinned", env=cdk.Environment(account="123456789012", region="us-east-1"))
     role = iam.Role.from_role_arn(stack, "Foreign", "arn:aws:iam::999999999999:role/serving")
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, role=role)
+        cpu_endpoint(stack, role=role)
     assert [str(p) for p in raised.value.problems] == [
         "role: got 'arn:aws:iam::999999999999:role/serving'; allowed: a role of the stack's account 123456789012 "
         "(IAM passes a role only to a service of its own account)"
@@ -400,7 +394,7 @@ def test_a_role_of_another_account_is_refused(synth):
 def test_an_alias_of_the_app_decrypts_with_its_key(stack, synth):
     key = kms.Key(stack, "ModelKey", enable_key_rotation=True)
     alias = kms.Alias(stack, "ModelAlias", alias_name="alias/models", target_key=key)
-    endpoint(stack, model_data_key=alias)
+    cpu_endpoint(stack, model_data_key=alias)
     template = synth(stack)
     (decrypt,) = [s for s in statements_of(template, "AWS::IAM::ManagedPolicy") if s["Action"] == "kms:Decrypt"]
     assert decrypt["Resource"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
@@ -409,7 +403,7 @@ def test_an_alias_of_the_app_decrypts_with_its_key(stack, synth):
 def test_an_alias_imported_by_name_is_refused(stack):
     alias = kms.Alias.from_alias_name(stack, "Imported", "alias/models")
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, model_data_key=alias)
+        cpu_endpoint(stack, model_data_key=alias)
     (problem,) = raised.value.problems
     assert str(problem).endswith(
         "allowed: a KMS key, or an alias of a key of this app: an IAM policy cannot grant kms:Decrypt through an "
@@ -431,7 +425,7 @@ def isolated_vpc(stack, azs=2):
 
 def test_an_isolated_only_vpc_places_the_model_in_its_isolated_subnets(stack, synth):
     vpc = isolated_vpc(stack)
-    endpoint(stack, vpc=vpc)
+    cpu_endpoint(stack, vpc=vpc)
     subnets = [{"Ref": stack.get_logical_id(s.node.default_child)} for s in vpc.isolated_subnets]
     synth(stack).has_resource_properties("AWS::SageMaker::Model", {"VpcConfig": {"Subnets": subnets}})
 
@@ -459,7 +453,7 @@ def test_an_isolated_only_vpc_places_the_model_in_its_isolated_subnets(stack, sy
 def test_a_selection_the_vpc_cannot_give_is_named(stack, selection, problem):
     vpc = isolated_vpc(stack)
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, vpc=vpc, vpc_subnets=selection)
+        cpu_endpoint(stack, vpc=vpc, vpc_subnets=selection)
     (found,) = raised.value.problems
     assert found.parameter == "vpc_subnets"
     assert found.allowed.startswith(problem)
@@ -474,7 +468,7 @@ def test_a_vpc_with_only_public_subnets_is_refused(stack):
         subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)],
     )
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, vpc=vpc)
+        cpu_endpoint(stack, vpc=vpc)
     (found,) = raised.value.problems
     assert (found.parameter, found.allowed) == (
         "vpc",
@@ -492,13 +486,13 @@ def test_seventeen_subnets_and_six_security_groups_are_refused(stack):
     )
     groups = [ec2.SecurityGroup.from_security_group_id(stack, f"G{n}", f"sg-{n:017x}") for n in range(6)]
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, vpc=vpc, security_groups=groups)
+        cpu_endpoint(stack, vpc=vpc, security_groups=groups)
     assert [str(p) for p in raised.value.problems] == [
         "security_groups: got '6 security groups'; allowed: 1 to 5 security groups "
         "(SageMaker's VpcConfig.SecurityGroupIds)"
     ]
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, vpc=vpc, security_groups=groups[:5])
+        cpu_endpoint(stack, vpc=vpc, security_groups=groups[:5])
     assert [str(p) for p in raised.value.problems] == [
         "vpc_subnets: got '17 subnets'; allowed: 1 to 16 subnets (SageMaker's VpcConfig.Subnets)"
     ]
@@ -512,7 +506,7 @@ def test_subnets_in_one_zone_warn(stack, warnings_of):
         availability_zones=["us-east-1a"],
         private_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     )
-    endpoint(stack, vpc=vpc)
+    cpu_endpoint(stack, vpc=vpc)
     (warning,) = warnings_of(stack, "Availability Zones")
     assert warning.entry.data == (
         "Every subnet of the endpoint is in us-east-1a: SageMaker asks for subnets in at least two Availability "
@@ -525,14 +519,14 @@ def test_a_token_network_isolation_is_refused(stack):
     """A token string is always true in Python, and jsii takes no string token for a boolean."""
     isolation = cdk.CfnParameter(stack, "Isolation", type="String", allowed_values=["true", "false"])
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, network_isolation=isolation.value_as_string)
+        cpu_endpoint(stack, network_isolation=isolation.value_as_string)
     assert [p.allowed for p in raised.value.problems] == ["True or False"]
 
 
 @pytest.mark.parametrize("prefix", ["line\nbreak/", "del\x7f/", "\u4e2d\u6587/", "${aws:username}/"])
 def test_prefixes_iam_cannot_name_are_refused(stack, prefix):
     with pytest.raises(ConfigurationError) as raised:
-        endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
+        cpu_endpoint(stack, model_data_url=f"s3://model-bucket/{prefix}")
     assert [(p.parameter, p.allowed) for p in raised.value.problems] == [
         (
             "model_data_url",
@@ -543,7 +537,7 @@ def test_prefixes_iam_cannot_name_are_refused(stack, prefix):
 
 
 def test_latin_1_prefixes_are_granted(stack, synth):
-    endpoint(stack, model_data_url="s3://model-bucket/caf\u00e9/")
+    cpu_endpoint(stack, model_data_url="s3://model-bucket/caf\u00e9/")
     statements = statements_of(synth(stack), "AWS::IAM::ManagedPolicy")
     (listing,) = [s for s in statements if s["Sid"] == "ListModelArchives"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["caf\u00e9/*"]}}

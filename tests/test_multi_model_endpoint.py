@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match
 
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
-from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL
+from tests.conftest import CPU_IMAGE, GPU_IMAGE, MODEL_DATA_URL, cpu_endpoint
 
 SLR_ARN = {
     "Fn::Join": [
@@ -30,17 +30,6 @@ def endpoint_name_of(template):
     return {"Fn::GetAtt": [logical_id, "EndpointName"]}
 
 
-def cpu_mme(stack, **kwargs):
-    return MultiModelEndpoint(
-        stack,
-        "Mme",
-        image_uri=CPU_IMAGE,
-        model_data_url=MODEL_DATA_URL,
-        instance_type=kwargs.pop("instance_type", "ml.c5.xlarge"),
-        **kwargs,
-    )
-
-
 def gpu_mme(stack, **kwargs):
     return MultiModelEndpoint(
         stack, "Mme", image_uri=GPU_IMAGE, model_data_url=MODEL_DATA_URL, instance_type="ml.g5.xlarge", **kwargs
@@ -48,7 +37,7 @@ def gpu_mme(stack, **kwargs):
 
 
 def test_model_is_multi_model_over_the_prefix(stack, synth):
-    cpu_mme(stack, environment={"SAGEMAKER_MULTI_MODEL": "true"})
+    cpu_endpoint(stack, environment={"SAGEMAKER_MULTI_MODEL": "true"})
     template = synth(stack)
     template.resource_count_is("AWS::SageMaker::Model", 1)
     template.has_resource_properties(
@@ -68,7 +57,7 @@ def test_model_is_multi_model_over_the_prefix(stack, synth):
 
 
 def test_model_cache_can_be_disabled(stack, synth):
-    cpu_mme(stack, model_cache=False)
+    cpu_endpoint(stack, model_cache=False)
     synth(stack).has_resource_properties(
         "AWS::SageMaker::Model",
         {"PrimaryContainer": {"MultiModelConfig": {"ModelCacheSetting": "Disabled"}, "Environment": Match.absent()}},
@@ -76,7 +65,7 @@ def test_model_cache_can_be_disabled(stack, synth):
 
 
 def test_endpoint_config_has_one_variant(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     template = synth(stack)
     template.has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -97,7 +86,7 @@ def test_endpoint_config_has_one_variant(stack, synth):
 
 
 def test_initial_count_and_names_are_configurable(stack, synth):
-    cpu_mme(
+    cpu_endpoint(
         stack,
         scaling=ScalingPreset.cpu(min_capacity=2, max_capacity=6),
         initial_instance_count=3,
@@ -117,7 +106,7 @@ def test_initial_count_and_names_are_configurable(stack, synth):
 
 
 def test_endpoint_retains_variant_properties(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     synth(stack).has_resource_properties(
         "AWS::SageMaker::Endpoint",
         {
@@ -129,7 +118,7 @@ def test_endpoint_retains_variant_properties(stack, synth):
 
 
 def test_scalable_target_uses_the_service_linked_role(stack, synth):
-    cpu_mme(stack, scaling=ScalingPreset.cpu(min_capacity=2, max_capacity=6))
+    cpu_endpoint(stack, scaling=ScalingPreset.cpu(min_capacity=2, max_capacity=6))
     template = synth(stack)
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
     template.has_resource_properties(
@@ -146,7 +135,7 @@ def test_scalable_target_uses_the_service_linked_role(stack, synth):
 
 
 def test_only_the_execution_role_and_its_managed_policy_are_created(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     template = synth(stack)
     template.resource_count_is("AWS::IAM::Role", 1)
     template.resource_count_is("AWS::IAM::Policy", 0)
@@ -180,7 +169,7 @@ def partition_arn(suffix):
 
 
 def test_execution_role_is_least_privilege(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     statements = statements_of(synth(stack))
     assert set(statements) == {
         "ReadModelArchives",
@@ -228,7 +217,7 @@ def test_cross_account_image_is_scoped_to_its_repository(stack, synth):
 
 def test_given_role_receives_the_grants(stack, synth):
     role = iam.Role(stack, "MyRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    mme = cpu_mme(stack, role=role)
+    mme = cpu_endpoint(stack, role=role)
     template = synth(stack)
     assert mme.role is role
     template.resource_count_is("AWS::IAM::Role", 1)
@@ -254,7 +243,7 @@ def test_given_role_receives_the_grants(stack, synth):
 
 def test_an_imported_role_gets_the_policy_by_name(stack, synth):
     role = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/serving")
-    cpu_mme(stack, role=role)
+    cpu_endpoint(stack, role=role)
     template = synth(stack)
     template.resource_count_is("AWS::IAM::Role", 0)
     template.has_resource_properties("AWS::IAM::ManagedPolicy", {"Roles": ["serving"]})
@@ -264,7 +253,7 @@ def test_an_imported_role_gets_the_policy_by_name(stack, synth):
 
 
 def test_invocations_policy_uses_the_valid_predefined_metric(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     synth(stack).has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {
@@ -301,7 +290,7 @@ def utilization_policy(template, metric_name):
     [("ml.c5.xlarge", 50, 200), ("ml.m5.4xlarge", 60, 960), ("ml.c5.large", 75, 150)],
 )
 def test_cpu_target_is_multiplied_by_vcpus(stack, synth, instance_type, percent, target):
-    cpu_mme(stack, instance_type=instance_type, scaling=ScalingPreset.cpu(cpu_utilization_percent=percent))
+    cpu_endpoint(stack, instance_type=instance_type, scaling=ScalingPreset.cpu(cpu_utilization_percent=percent))
     template = synth(stack)
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 2)
     configuration = utilization_policy(template, "CPUUtilization")
@@ -354,7 +343,7 @@ def test_default_preset_follows_the_instance_type(stack, synth):
 
 
 def test_cooldowns_apply_to_every_policy(stack, synth):
-    cpu_mme(
+    cpu_endpoint(
         stack, scaling=ScalingPreset.cpu(scale_in_cooldown=Duration.minutes(20), scale_out_cooldown=Duration.minutes(2))
     )
     policies = synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
@@ -365,14 +354,14 @@ def test_cooldowns_apply_to_every_policy(stack, synth):
 
 
 def test_policy_names_are_unique_and_stable(stack, synth):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     names = [
         p["Properties"]["PolicyName"]
         for p in synth(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
     ]
     assert len(set(names)) == 2
     other = cdk.Stack(cdk.App(), "TestStack")
-    cpu_mme(other)
+    cpu_endpoint(other)
     assert names == [
         p["Properties"]["PolicyName"]
         for p in synth(other).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
@@ -380,7 +369,7 @@ def test_policy_names_are_unique_and_stable(stack, synth):
 
 
 def test_escape_hatches_are_the_l1_resources(stack):
-    mme = cpu_mme(stack)
+    mme = cpu_endpoint(stack)
     assert mme.model.cfn_resource_type == "AWS::SageMaker::Model"
     assert mme.endpoint_config.cfn_resource_type == "AWS::SageMaker::EndpointConfig"
     assert mme.endpoint.cfn_resource_type == "AWS::SageMaker::Endpoint"
@@ -391,12 +380,12 @@ def test_escape_hatches_are_the_l1_resources(stack):
 
 
 def test_min_capacity_one_is_a_warning(stack, warnings_of):
-    cpu_mme(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
+    cpu_endpoint(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
     assert len(warnings_of(stack, "min_capacity is 1: a single instance gives no redundancy")) == 1
 
 
 def test_default_capacity_raises_no_warning(stack, warnings_of):
-    cpu_mme(stack)
+    cpu_endpoint(stack)
     assert warnings_of(stack) == []
 
 
@@ -406,7 +395,7 @@ def test_cpu_preset_on_a_gpu_type_is_a_warning(stack, warnings_of):
 
 
 def test_grant_invoke_is_scoped_to_the_endpoint(stack, synth):
-    mme = cpu_mme(stack)
+    mme = cpu_endpoint(stack)
     caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     mme.grant_invoke(caller)
     template = synth(stack)
@@ -429,7 +418,7 @@ def test_grant_invoke_is_scoped_to_the_endpoint(stack, synth):
 
 
 def test_metric_helper_uses_the_variant_dimensions(stack, synth):
-    mme = cpu_mme(stack)
+    mme = cpu_endpoint(stack)
     cloudwatch.Alarm(
         stack,
         "LoadWait",
@@ -454,6 +443,6 @@ def test_metric_helper_uses_the_variant_dimensions(stack, synth):
 
 
 def test_warnings_can_be_acknowledged(stack, warnings_of):
-    mme = cpu_mme(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
+    mme = cpu_endpoint(stack, scaling=ScalingPreset.cpu(min_capacity=1, max_capacity=2))
     cdk.Annotations.of(mme).acknowledge_warning("mme-scaling:minCapacityOne", "development endpoint")
     assert warnings_of(stack) == []

@@ -21,7 +21,7 @@ from aws_cdk.assertions import Match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mme_scaling_constructs import ConfigurationError, EndpointScaling, MultiModelEndpoint, ScalingPreset
+from mme_scaling_constructs import ConfigurationError, EndpointScaling, ScalingPreset
 from mme_scaling_constructs.observability.alarms import (
     INCLUDE_RULE,
     LATENCY_RULE,
@@ -29,7 +29,7 @@ from mme_scaling_constructs.observability.alarms import (
     AlarmKind,
     ScalingAlarms,
 )
-from tests.conftest import CPU_IMAGE, MODEL_DATA_URL, lint_errors
+from tests.conftest import cpu_endpoint, lint_errors
 
 DIMENSIONS = [{"Name": "EndpointName", "Value": "my-endpoint"}, {"Name": "VariantName", "Value": "AllTraffic"}]
 CEILING_RULE = (
@@ -40,18 +40,6 @@ CEILING_RULE = (
 
 def scaling(stack, **kwargs):
     return EndpointScaling(stack, "Scaling", endpoint_name="my-endpoint", instance_type="ml.c5.xlarge", **kwargs)
-
-
-def endpoint_of(stack, **overrides):
-    """A CPU multi-model endpoint of the test bucket, with ``overrides``."""
-    return MultiModelEndpoint(
-        stack,
-        "Mme",
-        image_uri=CPU_IMAGE,
-        model_data_url=MODEL_DATA_URL,
-        instance_type="ml.c5.xlarge",
-        **overrides,
-    )
 
 
 def variant(**attributes):
@@ -237,7 +225,7 @@ def test_no_action_without_a_topic(stack, synth):
 
 
 def test_max_capacity_of_a_multi_model_endpoint(stack, synth):
-    endpoint = endpoint_of(stack, scaling=ScalingPreset.cpu(max_capacity=8))
+    endpoint = cpu_endpoint(stack, scaling=ScalingPreset.cpu(max_capacity=8))
     ScalingAlarms(stack, "Alarms", variant=endpoint, include=[AlarmKind.PINNED_AT_MAX_CAPACITY])
     template = synth(stack)
     (properties,) = alarm_properties(template).values()
@@ -256,7 +244,7 @@ def test_explicit_max_capacity_wins_over_the_preset(stack, synth):
 def test_rollback_alarms_and_configuration(stack, synth):
     # A deployment's auto-rollback alarms must name the endpoint literally: alarms on the
     # endpoint's EndpointName attribute, listed in its DeploymentConfig, would form a cycle.
-    endpoint = endpoint_of(stack, endpoint_name="my-endpoint")
+    endpoint = cpu_endpoint(stack, endpoint_name="my-endpoint")
     alarms = ScalingAlarms(stack, "Alarms", variant=endpoint, endpoint_name="my-endpoint")
     assert [alarm.node.id for alarm in alarms.rollback_alarms] == ["Errors5xx", "ModelLatency", "ModelLoadingWait"]
     endpoint.endpoint.deployment_config = sagemaker.CfnEndpoint.DeploymentConfigProperty(
@@ -289,7 +277,7 @@ def test_endpoint_name_overrides_the_variant_s(stack, synth):
 
 
 def test_rollback_on_the_endpoint_attribute_is_a_cycle(stack):
-    endpoint = endpoint_of(stack)
+    endpoint = cpu_endpoint(stack)
     alarms = ScalingAlarms(stack, "Alarms", variant=endpoint, include=[AlarmKind.ERRORS_5XX])
     endpoint.endpoint.deployment_config = sagemaker.CfnEndpoint.DeploymentConfigProperty(
         auto_rollback_configuration=alarms.auto_rollback_configuration()
