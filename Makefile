@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 # The pinned Node.js and CDK CLI come first, so jsii and cdk run on them.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth deploy lint typecheck test rehearse dist clean
+.PHONY: setup synth deploy lint typecheck test rehearse bench dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -39,6 +39,12 @@ test: lint typecheck
 # started and stopped by the command), then compares what it reads back with the template.
 rehearse: setup
 	$(PYTHON) -m rehearsal.rehearse
+
+# The figures the README quotes: synthesis against hand-written L1 code (jsii on the pinned
+# Node.js, as in the tests) and the simulator. Not part of `make test`: timings need a quiet machine.
+bench: setup
+	$(PYTHON) benchmarks/synthesis_benchmark.py
+	$(PYTHON) benchmarks/simulation_benchmark.py
 
 # A wheel and an sdist in dist/, built from the pinned setuptools and checked by twine.
 dist: setup

@@ -7,7 +7,11 @@ this process (which goes first alternates too), and their ratio: of the fastest 
 median runs. Then the jsii calls each makes per endpoint, the peak memory, and the import
 time of ``MultiModelEndpoint`` over the aws-cdk-lib modules it uses.
 
+    make bench    # or, with node_modules/.bin first on the PATH:
     .venv/bin/python benchmarks/synthesis_benchmark.py [--scale FACTOR]
+
+jsii runs on the ``node`` of the PATH (or ``JSII_NODE``); ``make bench`` puts the pinned
+Node.js first, as ``make test`` does. The first line printed names the version measured.
 """
 
 from __future__ import annotations
@@ -285,6 +289,12 @@ def import_overhead() -> float:
     return statistics.median(runs)
 
 
+def node_version() -> str:
+    """The version of the Node.js jsii runs on: ``JSII_NODE``, else ``node`` on the PATH."""
+    node = os.environ.get("JSII_NODE", "node")
+    return subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
 #: Endpoints, stacks and alternate runs of each measured size: about 40 s each on two cores.
 SIZES = ((1, 1, 100), (40, 1, 28), (500, 10, 7))
 
@@ -298,6 +308,7 @@ def main() -> None:
         help="multiply the alternate runs of every size (default 1: 100, 28 and 7 runs for 1, 40 and 500 endpoints)",
     )
     arguments = parser.parse_args()
+    print(f"jsii on Node.js {node_version()}, Python {sys.version.split()[0]}")
     timed(with_l1, 2, 1)  # warm up jsii and CDK's template validation
     timed(with_construct, 2, 1)
     print("endpoints  stacks  fastest: construct (s)  L1 (s)  ratio    median: construct (s)  L1 (s)  ratio")

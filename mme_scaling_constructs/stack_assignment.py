@@ -33,6 +33,8 @@ STACK_NAME_PATTERN: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 STACK_NUMBER_DIGITS: Final = 6
 #: Endpoint keys: what the file is keyed by, e.g. a tenant id.
 KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+KEY_RULE: Final = "1 to 128 letters, digits, '.', '_' and '-', starting with a letter or digit"
+STACK_NAME_RULE: Final = "a stack name: 1 to 128 letters, digits and hyphens, starting with a letter"
 SUBJECT: Final = "StackAssignment"
 
 
@@ -104,11 +106,7 @@ class StackAssignment:
         Raises:
             ConfigurationError: if ``key`` is not a valid endpoint key.
         """
-        if not (isinstance(key, str) and KEY_PATTERN.fullmatch(key)):
-            raise ConfigurationError(
-                SUBJECT,
-                [Problem(parameter="key", value=key, allowed="1 to 128 letters, digits, '.', '_' and '-'")],
-            )
+        _check_key(key)
         if key in self._stack_of:
             return self._stack_of[key]
         stack = next(
@@ -120,6 +118,25 @@ class StackAssignment:
             self._stacks[stack] = []
         self._stacks[stack].append(key)
         self._stack_of[key] = stack
+        return stack
+
+    def release(self, key: str) -> str | None:
+        """Forget the endpoint ``key`` (a retired tenant): its place goes to the next new endpoint.
+
+        Its stack stays in the file, even when it holds no endpoint any more, so that an app
+        that defines every stack of :attr:`stacks` still defines it and deploying it deletes
+        the endpoint. Call :meth:`save` to record it.
+
+        Returns:
+            the stack that held ``key``, or ``None`` if it held none.
+
+        Raises:
+            ConfigurationError: if ``key`` is not a valid endpoint key.
+        """
+        _check_key(key)
+        stack = self._stack_of.pop(key, None)
+        if stack is not None:
+            self._stacks[stack].remove(key)
         return stack
 
     def save(self) -> None:
@@ -140,6 +157,11 @@ class StackAssignment:
         while f"{self.stack_prefix}{number}" in self._stacks:
             number += 1
         return f"{self.stack_prefix}{number}"
+
+
+def _check_key(key: Any) -> None:
+    if not (isinstance(key, str) and KEY_PATTERN.fullmatch(key)):
+        raise ConfigurationError(SUBJECT, [Problem(parameter="key", value=key, allowed=KEY_RULE)])
 
 
 def _without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -176,12 +198,14 @@ def _read(path: Path) -> dict[str, list[str]]:
     seen: dict[str, str] = {}
     for stack, keys in document.items():
         if not STACK_NAME_PATTERN.fullmatch(stack):
-            problems.add(f"{path}: {stack!r}", stack, "a stack name of letters, digits and hyphens")
+            problems.add(f"{path}: {stack!r}", stack, STACK_NAME_RULE)
         if not (isinstance(keys, list) and all(isinstance(key, str) and KEY_PATTERN.fullmatch(key) for key in keys)):
-            problems.add(f"{path}: {stack}", keys, "a list of endpoint keys")
+            problems.add(f"{path}: {stack}", keys, f"a list of endpoint keys ({KEY_RULE})")
             continue
         for key in keys:
-            if key in seen:
+            if seen.get(key) == stack:
+                problems.add(f"{path}: {stack}", key, f"each key once; {key!r} is listed twice in {stack}")
+            elif key in seen:
                 problems.add(f"{path}: {stack}", key, f"keys in one stack only; {key!r} is also in {seen[key]}")
             seen[key] = stack
     problems.raise_if_any()

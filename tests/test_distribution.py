@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tomllib
 import zipfile
 from email.parser import Parser
@@ -73,6 +74,19 @@ def test_the_wheel_carries_the_package_its_types_licence_and_readme(wheel):
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert metadata.get_payload().startswith("# mme_scaling_constructs")
+
+
+def test_the_sdist_carries_the_package_and_no_partial_test_tree(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (sdist,) = tmp_path.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "mme_scaling_constructs/py.typed"} <= names
+    assert not any(name.startswith("tests/") for name in names)
 
 
 def test_the_installed_package_reports_its_version(installed, tmp_path):

@@ -1,11 +1,18 @@
 """The construct's jsii calls per endpoint: the deterministic measure of its synthesis cost."""
 
+import importlib.util
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
+import pytest
 from aws_cdk import Duration
 
 from mme_scaling_constructs import MultiModelEndpoint, ScalingPreset
 from mme_scaling_constructs.testing.jsii_calls import JsiiCalls
 from tests.conftest import CPU_IMAGE
+
+ROOT = Path(__file__).parent.parent
 
 #: Calls per endpoint today (hand-written L1 code of the same template makes 24, see
 #: ``benchmarks/synthesis_benchmark.py``); lower it as the construct gets cheaper, never raise
@@ -59,16 +66,18 @@ def test_the_counter_counts_and_restores():
     assert calls.count == 2
 
 
-def test_the_benchmark_compares_identical_templates():
-    """The synthesis benchmark's hand-written L1 baseline synthesizes exactly the construct's template."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).parent.parent / "benchmarks" / "synthesis_benchmark.py"
-    spec = importlib.util.spec_from_file_location("synthesis_benchmark", path)
+@pytest.fixture(scope="module")
+def benchmark():
+    """``benchmarks/synthesis_benchmark.py``, loaded as a module."""
+    spec = importlib.util.spec_from_file_location("synthesis_benchmark", ROOT / "benchmarks" / "synthesis_benchmark.py")
     assert spec is not None and spec.loader is not None
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_compares_identical_templates(benchmark):
+    """The synthesis benchmark's hand-written L1 baseline synthesizes exactly the construct's template."""
 
     def template(add_endpoint):
         app = cdk.App()
@@ -78,3 +87,10 @@ def test_the_benchmark_compares_identical_templates():
         return app.synth().get_stack_by_name("Compared").template
 
     assert template(benchmark.with_construct) == template(benchmark.with_l1)
+
+
+def test_jsii_runs_on_the_node_package_json_pins(benchmark):
+    """``make`` puts the pinned Node.js first on the PATH, so jsii (and the benchmark) run on a supported one."""
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["node"]
+    assert pinned.split(".")[0] in {"22", "24"}
+    assert benchmark.node_version() == f"v{pinned}"

@@ -1,5 +1,6 @@
 """The README's Python examples run as written."""
 
+import inspect
 import re
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def test_example_runs(block, tmp_path, monkeypatch, synth):
     for name, value in namespace.items():  # a snapshot test users copy: run it against a recorder
         if name.startswith("test_") and callable(value):
             recorder = SnapshotRecorder()
-            value(template_snapshot=recorder)
+            if "snapshot" in inspect.signature(value).parameters:  # syrupy's own fixture, given the extension
+                value(snapshot=recorder.with_extension)
+            else:
+                value(template_snapshot=recorder)
             assert recorder.recorded.startswith("## ")
 
 
@@ -45,6 +49,11 @@ class SnapshotRecorder:
     """Stands in for the template_snapshot fixture: records what the test asserts."""
 
     recorded = ""
+
+    def with_extension(self, extension_class):
+        """What ``snapshot(extension_class=...)`` returns: this recorder, for the package's extension only."""
+        assert extension_class is TemplateSnapshotExtension
+        return self
 
     def __eq__(self, other):
         self.recorded = TemplateSnapshotExtension().serialize(other)

@@ -83,9 +83,20 @@ def test_bad_arguments_are_named(tmp_path, arguments, problem):
     [
         ("not json", "allowed: valid JSON"),
         ("[]", "allowed: a JSON object of stack names to key lists"),
-        ('{"Endpoints1": "a"}', "got 'a'; allowed: a list of endpoint keys"),
+        (
+            '{"Endpoints1": "a"}',
+            "got 'a'; allowed: a list of endpoint keys (1 to 128 letters, digits, '.', '_' and '-', starting with "
+            "a letter or digit)",
+        ),
         ('{"Endpoints1": ["a"], "Endpoints2": ["a"]}', "allowed: keys in one stack only; 'a' is also in Endpoints1"),
-        ('{"bad name": ["a"]}', "allowed: a stack name of letters, digits and hyphens"),
+        (
+            '{"Endpoints1": ["a", "b", "a"]}',
+            "Endpoints1: got 'a'; allowed: each key once; 'a' is listed twice in Endpoints1",
+        ),
+        (
+            '{"1E": ["a"]}',
+            "'1E': got '1E'; allowed: a stack name: 1 to 128 letters, digits and hyphens, starting with a letter",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_naming_the_problem(tmp_path, content, fragment):
@@ -95,9 +106,30 @@ def test_a_broken_file_is_refused_naming_the_problem(tmp_path, content, fragment
         StackAssignment(path)
 
 
-def test_a_bad_key_is_refused(tmp_path):
-    with pytest.raises(ConfigurationError, match="key: got 'a/b'; allowed: 1 to 128 letters"):
-        StackAssignment(tmp_path / "stacks.json").stack_for("a/b")
+@pytest.mark.parametrize("key", ["a/b", "-a", "", "k" * 129, None, 3])
+def test_a_bad_key_is_refused_with_every_rule(tmp_path, key):
+    assignment = StackAssignment(tmp_path / "stacks.json")
+    for method in (assignment.stack_for, assignment.release):
+        with pytest.raises(ConfigurationError) as raised:
+            method(key)
+        assert [str(p) for p in raised.value.problems] == [
+            f"key: got {key!r}; allowed: 1 to 128 letters, digits, '.', '_' and '-', starting with a letter or digit"
+        ]
+
+
+def test_a_released_key_frees_its_place_and_its_stack_stays(tmp_path):
+    path = tmp_path / "stacks.json"
+    assignment = StackAssignment(path, max_endpoints_per_stack=2)
+    for key in ("a", "b", "c"):
+        assignment.stack_for(key)
+    assert assignment.release("c") == "Endpoints2"
+    assert assignment.release("c") is None
+    assert assignment.stacks == {"Endpoints1": ("a", "b"), "Endpoints2": ()}
+    assignment.save()
+    reread = StackAssignment(path, max_endpoints_per_stack=2)
+    assert reread.stacks == {"Endpoints1": ("a", "b"), "Endpoints2": ()}
+    assert reread.release("a") == "Endpoints1"
+    assert [reread.stack_for(key) for key in ("d", "e", "b")] == ["Endpoints1", "Endpoints2", "Endpoints1"]
 
 
 def test_cdk_refuses_a_stack_over_500_resources_at_synthesis():

@@ -1,15 +1,19 @@
 """The snapshot kit users test their apps with: stable across noise, failing on real changes."""
 
+import contextlib
 import copy
 import re
 import textwrap
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Template
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mme_scaling_constructs import EndpointScaling, ScalingPreset
+from mme_scaling_constructs import ConfigurationError, EndpointScaling, ScalingPreset
 from mme_scaling_constructs.testing import TemplateSnapshotExtension, normalize_template, render_template
 
 
@@ -112,10 +116,202 @@ def test_stack_template_and_dict_give_the_same_snapshot():
 
 
 def test_anything_else_is_refused_with_what_is_accepted():
-    with pytest.raises(
-        TypeError, match=r"snapshots a Stack, an aws_cdk\.assertions\.Template or a template dict, not int"
-    ):
+    with pytest.raises(ConfigurationError) as raised:
         serialized(3)
+    assert str(raised.value) == (
+        "Invalid TemplateSnapshotExtension configuration (1 problem):\n"
+        "  - asserted value: got 3; allowed: a Stack, an aws_cdk.assertions.Template or a template dict"
+    )
+
+
+TEMPLATE_RULE = (
+    "a CloudFormation template as JSON data: objects with string keys, lists, strings, numbers, booleans and "
+    "null, at most 100 levels deep"
+)
+
+
+def nested(depth):
+    value = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def cyclic():
+    value = {"Resources": {}}
+    value["Resources"]["Loop"] = value
+    return value
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (None, f"template: got None; allowed: {TEMPLATE_RULE}"),
+        ([], f"template: got []; allowed: {TEMPLATE_RULE}"),
+        ({1: 2}, f"template: got 1; allowed: {TEMPLATE_RULE}"),
+        ({"Resources": {"A": {"Metadata": {1: "x"}}}}, "template['Resources']['A']['Metadata']: got 1; allowed: "),
+        ({"Outputs": {"A": {1, 2}}}, "template['Outputs']['A']: got {1, 2}; allowed: "),
+        ({"Outputs": {"A": [b"x"]}}, "template['Outputs']['A'][0]: got b'x'; allowed: "),
+        (nested(150), "got '<nested too deep>'; allowed: "),
+        (cyclic(), "got '<nested too deep>'; allowed: "),
+    ],
+)
+def test_a_template_that_is_not_json_data_is_refused_naming_where(template, message):
+    for function in (normalize_template, render_template):
+        with pytest.raises(ConfigurationError) as raised:
+            function(template)
+        assert message in str(raised.value)
+        assert str(raised.value).startswith(f"Invalid {function.__name__} configuration (1 problem):")
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (
+            {"resource_types": "AWS::IAM::Role"},
+            "resource_types: got 'AWS::IAM::Role'; allowed: None or a non-empty list of CloudFormation resource "
+            "types, e.g. ['AWS::IAM::Role']",
+        ),
+        ({"resource_types": []}, "resource_types: got []; allowed: "),
+        ({"resource_types": [None]}, "resource_types: got [None]; allowed: "),
+        ({"resource_types": [["AWS::IAM::Role"]]}, "resource_types: got [['AWS::IAM::Role']]; allowed: "),
+        ({"resource_types": 3}, "resource_types: got 3; allowed: "),
+        (
+            {"construct_paths": "App/*"},
+            "construct_paths: got 'App/*'; allowed: None or a non-empty list of fnmatch patterns of construct "
+            "paths, e.g. ['MyStack/Mme/*']",
+        ),
+        ({"construct_paths": [""]}, "construct_paths: got ['']; allowed: "),
+        ({"construct_paths": {"App": 1}}, "construct_paths: got {'App': 1}; allowed: "),
+    ],
+)
+def test_a_selection_of_the_wrong_shape_is_refused_when_made(selection, message):
+    with pytest.raises(ConfigurationError) as raised:
+        TemplateSnapshotExtension.keeping(**selection)
+    assert message in str(raised.value)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        render_template({}, **selection)
+
+
+def test_a_selection_that_keeps_nothing_fails_naming_what_the_template_has():
+    stack = scaled_stack()
+    lowercase = TemplateSnapshotExtension.keeping(resource_types=["aws::iam::role"])
+    with pytest.raises(ConfigurationError) as raised:
+        serialized(stack, lowercase)
+    assert str(raised.value) == (
+        "Invalid TemplateSnapshotExtension configuration (1 problem):\n"
+        "  - resource_types: got frozenset({'aws::iam::role'}); allowed: types of the template's resources: "
+        "AWS::ApplicationAutoScaling::ScalableTarget, AWS::ApplicationAutoScaling::ScalingPolicy"
+    )
+    elsewhere = TemplateSnapshotExtension.keeping(construct_paths=["Other/*"])
+    with pytest.raises(ConfigurationError, match=r"construct_paths: got \('Other/\*',\); allowed: patterns matching "):
+        serialized(stack, elsewhere)
+
+
+def test_construct_paths_need_a_template_that_has_them():
+    template = Template.from_stack(scaled_stack()).to_json()
+    with pytest.raises(ConfigurationError, match="allowed: None for a template without construct paths"):
+        serialized(template, TemplateSnapshotExtension.keeping(construct_paths=["App/*"]))
+
+
+def test_a_path_without_wildcard_keeps_everything_under_it_and_selections_chain():
+    stack = scaled_stack()
+    under_scaling = TemplateSnapshotExtension.keeping(construct_paths=["App/Scaling"])
+    assert len(headers(serialized(stack, under_scaling))) == 3
+    policies_under_scaling = under_scaling.keeping(resource_types=["AWS::ApplicationAutoScaling::ScalingPolicy"])
+    assert headers(serialized(stack, policies_under_scaling)) == [
+        "## ScalingCPUUtilization* (AWS::ApplicationAutoScaling::ScalingPolicy) App/Scaling/CPUUtilization",
+        "## ScalingInvocationsPerInstance* (AWS::ApplicationAutoScaling::ScalingPolicy) "
+        "App/Scaling/InvocationsPerInstance",
+    ]
+
+
+def test_an_overridden_logical_id_keeps_its_construct_path():
+    stack = scaled_stack()
+    target = stack.node.find_child("Scaling").scalable_target.node.default_child
+    target.override_logical_id("PinnedTarget")
+    assert "## PinnedTarget (AWS::ApplicationAutoScaling::ScalableTarget) App/Scaling/Target/Resource" in headers(
+        serialized(stack)
+    )
+    kept = TemplateSnapshotExtension.keeping(construct_paths=["App/Scaling/Target"])
+    assert headers(serialized(stack, kept)) == [
+        "## PinnedTarget (AWS::ApplicationAutoScaling::ScalableTarget) App/Scaling/Target/Resource"
+    ]
+
+
+def test_a_nested_stack_resource_is_not_given_a_path_in_its_parent():
+    stack = scaled_stack()
+    nested_stack = cdk.NestedStack(stack, "Nested")
+    cdk.CfnResource(nested_stack, "ScalingTarget", type="AWS::SSM::Parameter", properties={"Type": "String"})
+    parent, child = serialized(stack), serialized(nested_stack)
+    assert "App/Nested/ScalingTarget" not in parent
+    assert "## ScalingTarget (AWS::SSM::Parameter) App/Nested/ScalingTarget" in child
+
+
+def lambda_stack(code_dir, body):
+    """A stack with a function whose ``current_version`` an alias points to, its code being ``body``."""
+    (code_dir / "index.py").write_text(body)
+    stack = cdk.Stack(cdk.App(), "App")
+    function = lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_asset(str(code_dir)),
+    )
+    lambda_.Alias(stack, "Live", alias_name="live", version=function.current_version)
+    return stack
+
+
+def test_a_lambda_version_survives_a_code_change_and_keeps_its_references(tmp_path):
+    before = Template.from_stack(lambda_stack(tmp_path, "def handler(event, context):\n    return 1\n")).to_json()
+    after = Template.from_stack(lambda_stack(tmp_path, "def handler(event, context):\n    return 2\n")).to_json()
+    assert set(before["Resources"]) != set(after["Resources"])  # the version's logical id changed
+    assert serialized(before) == serialized(after)
+    text = serialized(after)
+    assert "## FnCurrentVersion17A89ABB<code hash> (AWS::Lambda::Version)" in text
+    assert '"FnCurrentVersion17A89ABB<code hash>",' in text  # the alias's Fn::GetAtt
+    assert not re.search(r"[0-9a-f]{32}", text)
+
+
+def test_a_lambda_version_still_fails_on_a_configuration_change(tmp_path):
+    stack = lambda_stack(tmp_path, "x = 1\n")
+    changed = lambda_stack(tmp_path, "x = 1\n")
+    changed.node.find_child("Fn").add_environment("STAGE", "prod")
+    assert serialized(stack) != serialized(changed)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+ANYTHING = st.one_of(
+    JSON_VALUES,
+    st.binary(max_size=4),
+    st.sets(st.integers(), max_size=3),
+    st.dictionaries(st.integers() | st.text(max_size=4), JSON_VALUES, max_size=3),
+    st.lists(st.text(max_size=12) | st.integers() | st.none(), max_size=3),
+    st.sampled_from(["AWS::IAM::Role", "App/*", "App", "*", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    template=ANYTHING
+    | st.fixed_dictionaries({"Resources": st.dictionaries(st.text(max_size=6), ANYTHING, max_size=3)}),
+    resource_types=st.none() | ANYTHING,
+    construct_paths=st.none() | ANYTHING,
+    paths=st.none() | ANYTHING,
+)
+def test_normalizing_anything_works_or_raises_configuration_error(template, resource_types, construct_paths, paths):
+    for function, kind in ((normalize_template, dict), (render_template, str)):
+        with contextlib.suppress(ConfigurationError):
+            assert isinstance(
+                function(template, resource_types=resource_types, construct_paths=construct_paths, paths=paths), kind
+            )
+    with contextlib.suppress(ConfigurationError):
+        assert isinstance(serialized(template, TemplateSnapshotExtension.keeping(resource_types=resource_types)), str)
 
 
 USER_TEST = textwrap.dedent(
@@ -157,3 +353,25 @@ def test_a_diff_heads_each_change_with_its_resource():
         '+     "MinCapacity": 3,',
         '      "ResourceId": "endpoint/tenant-a/variant/AllTraffic",',
     ]
+
+
+def test_without_syrupy_only_the_tests_that_ask_for_the_fixture_fail(pytester):
+    """The plugin loads in any pytest session: without the testing extra, other tests still run."""
+    pytester.makepyfile(
+        syrupy="raise ModuleNotFoundError(\"No module named 'syrupy'\", name='syrupy')",
+        test_user="""
+        def test_unrelated():
+            assert 1 + 1 == 2
+
+        def test_snapshot(template_snapshot):
+            pass
+        """,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:syrupy", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    expected = (
+        "template_snapshot needs syrupy: pip install 'mme-scaling-constructs[testing]' (syrupy and pytest) "
+        "(No module named 'syrupy')"
+    )
+    assert expected in result.stdout.lines
+    assert "During handling" not in result.stdout.str()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
 
-from mme_scaling_constructs.testing.normalize import render_template
+from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems
+from mme_scaling_constructs.testing.normalize import check_selection, render_template
+
+#: What the extension snapshots, for messages.
+ACCEPTED: Final = "a Stack, an aws_cdk.assertions.Template or a template dict"
 
 
 class TemplateSnapshotExtension(SingleFileSnapshotExtension):
@@ -42,18 +46,33 @@ class TemplateSnapshotExtension(SingleFileSnapshotExtension):
     ) -> type[TemplateSnapshotExtension]:
         """An extension that stores only the resources of ``resource_types`` or under ``construct_paths``.
 
+        A selection this extension already has is kept unless given again, so
+        ``keeping(resource_types=[...]).keeping(construct_paths=[...])`` applies both. A
+        snapshot whose selection keeps none of the template's resources fails, naming the
+        selection and what the template has.
+
         Args:
             resource_types: e.g. ``["AWS::ApplicationAutoScaling::ScalingPolicy"]``; defaults
-                to ``None`` (any type).
-            construct_paths: ``fnmatch`` patterns, e.g. ``["MyStack/Mme/Scaling/*"]``; defaults
-                to ``None`` (any path).
+                to ``None`` (this extension's selection: any type at first).
+            construct_paths: ``fnmatch`` patterns of the constructs whose resources to keep,
+                e.g. ``["MyStack/Mme"]`` (everything under it) or ``["MyStack/*/Scaling"]``;
+                defaults to ``None`` (this extension's selection: any path at first). Paths
+                are known for a ``Stack``, and for a template only through its
+                ``aws:cdk:path`` metadata.
+
+        Raises:
+            ConfigurationError: unless each argument is ``None`` or a non-empty list of
+                resource types or patterns (a string alone is refused: it is not a list).
         """
+        problems = Problems("TemplateSnapshotExtension.keeping")
+        check_selection(problems, resource_types, construct_paths)
+        problems.raise_if_any()
         return type(
             "SelectedTemplateSnapshotExtension",
             (cls,),
             {
-                "resource_types": None if resource_types is None else frozenset(resource_types),
-                "construct_paths": None if construct_paths is None else tuple(construct_paths),
+                "resource_types": cls.resource_types if resource_types is None else frozenset(resource_types),
+                "construct_paths": cls.construct_paths if construct_paths is None else tuple(construct_paths),
             },
         )
 
@@ -98,11 +117,12 @@ def resource_diff(snapshot: str, received: str, context: int = 1) -> Iterator[st
 def template_of(data: Any) -> tuple[Mapping[str, Any], Mapping[str, str] | None]:
     """The template dict of a ``Stack``, an ``assertions.Template`` or a dict, and its construct paths.
 
-    A ``Stack`` gives the construct path of each resource; otherwise the paths are ``None``
-    (read from the template's metadata, if it has any).
+    A ``Stack`` gives the construct path of each of its resources, by the logical id it has
+    in the template (overridden ids included); otherwise the paths are ``None`` (read from
+    the template's metadata, if it has any).
 
     Raises:
-        TypeError: for anything else, naming what is accepted.
+        ConfigurationError: for anything else, naming what is accepted.
     """
     if isinstance(data, Mapping):
         return data, None
@@ -110,16 +130,15 @@ def template_of(data: Any) -> tuple[Mapping[str, Any], Mapping[str, str] | None]
     from aws_cdk.assertions import Template
 
     if isinstance(data, Stack):
+        template = Template.from_stack(data).to_json()
         paths = {
-            data.get_logical_id(construct): construct.node.path
+            data.resolve(construct.logical_id): construct.node.path
             for construct in data.node.find_all()
-            if isinstance(construct, CfnResource)
+            if isinstance(construct, CfnResource) and construct.stack is data
         }
-        return Template.from_stack(data).to_json(), paths
+        return template, paths
     if isinstance(data, Template):
-        template: Mapping[str, Any] = data.to_json()
-        return template, None
-    raise TypeError(
-        f"TemplateSnapshotExtension snapshots a Stack, an aws_cdk.assertions.Template or a template dict, "
-        f"not {type(data).__name__}"
+        return data.to_json(), None
+    raise ConfigurationError(
+        "TemplateSnapshotExtension", [Problem(parameter="asserted value", value=data, allowed=ACCEPTED)]
     )
