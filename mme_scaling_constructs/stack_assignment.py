@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -202,10 +203,10 @@ def _read(path: Path) -> dict[str, list[str]]:
         if not (isinstance(keys, list) and all(isinstance(key, str) and KEY_PATTERN.fullmatch(key) for key in keys)):
             problems.add(f"{path}: {stack}", keys, f"a list of endpoint keys ({KEY_RULE})")
             continue
-        for key in keys:
-            if seen.get(key) == stack:
-                problems.add(f"{path}: {stack}", key, f"each key once; {key!r} is listed twice in {stack}")
-            elif key in seen:
+        for key, count in Counter(keys).items():
+            if count > 1:
+                problems.add(f"{path}: {stack}", key, f"each key once; {key!r} is listed {count} times in {stack}")
+            if key in seen:
                 problems.add(f"{path}: {stack}", key, f"keys in one stack only; {key!r} is also in {seen[key]}")
             seen[key] = stack
     problems.raise_if_any()

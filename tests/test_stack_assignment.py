@@ -90,8 +90,8 @@ def test_bad_arguments_are_named(tmp_path, arguments, problem):
         ),
         ('{"Endpoints1": ["a"], "Endpoints2": ["a"]}', "allowed: keys in one stack only; 'a' is also in Endpoints1"),
         (
-            '{"Endpoints1": ["a", "b", "a"]}',
-            "Endpoints1: got 'a'; allowed: each key once; 'a' is listed twice in Endpoints1",
+            '{"Endpoints1": ["a", "b", "a", "a"]}',
+            "Endpoints1: got 'a'; allowed: each key once; 'a' is listed 3 times in Endpoints1",
         ),
         (
             '{"1E": ["a"]}',

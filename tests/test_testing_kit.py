@@ -375,3 +375,83 @@ def test_without_syrupy_only_the_tests_that_ask_for_the_fixture_fail(pytester):
     )
     assert expected in result.stdout.lines
     assert "During handling" not in result.stdout.str()
+
+
+def test_a_container_image_digest_is_kept_so_a_new_image_fails_the_snapshot():
+    def template(digit):
+        image = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/serving@sha256:{digit * 64}"
+        return {"Resources": {"Model": {"Type": "AWS::SageMaker::Model", "Properties": {"Image": image}}}}
+
+    assert "@sha256:" + "a" * 64 in serialized(template("a"))
+    assert serialized(template("a")) != serialized(template("b"))
+
+
+def test_a_cross_stack_reference_to_a_lambda_version_survives_a_code_change(tmp_path):
+    def snapshots(body):
+        (tmp_path / "index.py").write_text(body)
+        app = cdk.App()
+        producer = cdk.Stack(app, "Producer")
+        function = lambda_.Function(
+            producer,
+            "Fn",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(tmp_path)),
+        )
+        consumer = cdk.Stack(app, "Consumer")
+        cdk.CfnResource(
+            consumer,
+            "VersionName",
+            type="AWS::SSM::Parameter",
+            properties={"Type": "String", "Value": function.current_version.function_arn},
+        )
+        return serialized(producer), serialized(consumer)
+
+    before, after = snapshots("x = 1\n"), snapshots("x = 2\n")
+    assert before == after
+    assert "ExportsOutputRefFnCurrentVersion17A89ABB<code hash><export hash>" in after[1]
+
+
+def test_custom_resource_types_can_be_selected():
+    template = {"Resources": {"Cluster": {"Type": "Custom::AWSCDK-EKS-Cluster"}, "Role": {"Type": "AWS::IAM::Role"}}}
+    kept = TemplateSnapshotExtension.keeping(resource_types=["Custom::AWSCDK-EKS-Cluster", "Custom::My_Res@1"])
+    assert headers(serialized(template, kept)) == ["## Cluster (Custom::AWSCDK-EKS-Cluster)"]
+
+
+def test_odd_resources_neither_crash_nor_slip_through_a_selection():
+    template = {"Resources": {"A": 3, "B": {"Type": []}, "C": {"Type": "AWS::IAM::Role"}}}
+    assert "## A (?)" in serialized(template)
+    kept = normalize_template(template, resource_types=["AWS::IAM::Role"])
+    assert list(kept["Resources"]) == ["C"]
+    with pytest.raises(ConfigurationError) as raised:
+        normalize_template(template, resource_types=["AWS::S3::Bucket"])
+    assert str(raised.value) == (
+        "Invalid normalize_template configuration (1 problem):\n"
+        "  - resource_types: got ['AWS::S3::Bucket']; allowed: types of the template's resources: AWS::IAM::Role"
+    )
+    only_metadata = {"Resources": {"CDKMetadata": {"Type": "AWS::CDK::Metadata"}}}
+    assert normalize_template(only_metadata, construct_paths=["App/*"]) == {}
+    assert normalize_template(only_metadata, resource_types=["AWS::IAM::Role"]) == {}
+
+
+def test_keys_that_differ_only_by_a_hash_are_numbered_not_merged():
+    template = {"Outputs": {"a" * 64: {"Value": 1}, "b" * 64: {"Value": 2}}}
+    assert normalize_template(template) == {"Outputs": {"<asset hash>": {"Value": 1}, "<asset hash> #2": {"Value": 2}}}
+
+
+def test_a_trailing_slash_in_a_path_pattern_is_ignored():
+    stack = scaled_stack()
+    with_slash = TemplateSnapshotExtension.keeping(construct_paths=["App/Scaling/Target/Resource/"])
+    assert headers(serialized(stack, with_slash)) == [
+        "## ScalingTarget* (AWS::ApplicationAutoScaling::ScalableTarget) App/Scaling/Target/Resource"
+    ]
+
+
+def test_without_syrupys_plugin_the_fixture_says_how_to_load_it(pytester):
+    pytester.makepyfile(test_user="def test_snapshot(template_snapshot):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:syrupy", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    assert (
+        "template_snapshot needs syrupy's snapshot fixture: load its plugin too (pytest -p syrupy), as "
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD or -p no:syrupy leaves it out" in result.stdout.lines
+    )

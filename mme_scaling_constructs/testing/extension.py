@@ -10,7 +10,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SerializedData
 
 from mme_scaling_constructs.errors import ConfigurationError, Problem, Problems
-from mme_scaling_constructs.testing.normalize import check_selection, render_template
+from mme_scaling_constructs.testing.normalize import check_selection, rendered
 
 #: What the extension snapshots, for messages.
 ACCEPTED: Final = "a Stack, an aws_cdk.assertions.Template or a template dict"
@@ -90,8 +90,12 @@ class TemplateSnapshotExtension(SingleFileSnapshotExtension):
     ) -> SerializedData:
         """The normalized text of the template ``data`` is or synthesizes to."""
         template, paths = template_of(data)
-        return render_template(
-            template, resource_types=self.resource_types, construct_paths=self.construct_paths, paths=paths
+        return rendered(
+            "TemplateSnapshotExtension",
+            template,
+            resource_types=self.resource_types,
+            construct_paths=self.construct_paths,
+            paths=paths,
         )
 
 

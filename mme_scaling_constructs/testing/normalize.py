@@ -21,16 +21,28 @@ CDK_METADATA_TYPE: Final = "AWS::CDK::Metadata"
 #: Resource metadata keys CDK writes: construct paths, asset paths and properties.
 CDK_METADATA_PREFIXES: Final = ("aws:cdk:", "aws:asset:")
 PATH_METADATA: Final = "aws:cdk:path"
-#: Asset hashes: 64 hexadecimal digits (SHA-256), in S3 keys, image tags and asset paths.
-ASSET_HASH_PATTERN: Final = re.compile(r"\b[0-9a-f]{64}\b")
+#: Asset hashes: 64 hexadecimal digits (SHA-256), in S3 keys, image tags and asset paths. A
+#: container image digest (``@sha256:<64 digits>``) is not one: it names the image deployed.
+ASSET_HASH_PATTERN: Final = re.compile(r"(?<!sha256:)\b[0-9a-f]{64}\b")
 ASSET_HASH_PLACEHOLDER: Final = "<asset hash>"
-#: The logical id of a Lambda function's ``current_version``: CDK appends the MD5 of the
-#: function's code and configuration (32 lowercase hexadecimal digits) to the id it made
-#: (which ends in its own 8 uppercase ones), so the id changes with the code's content.
-CODE_HASHED_LOGICAL_ID: Final = re.compile(r"(?P<id>[A-Za-z0-9]*[0-9A-F]{8})[0-9a-f]{32}")
+#: The logical id of a Lambda function's ``current_version``, wherever it appears: CDK appends
+#: the MD5 of the function's code and configuration (32 lowercase hexadecimal digits) to the
+#: id it made (``...CurrentVersion`` and its own 8 uppercase ones), so the id changes with the
+#: code's content.
+CODE_HASHED_LOGICAL_ID: Final = re.compile(r"(?P<id>CurrentVersion[0-9A-F]{8})[0-9a-f]{32}")
 CODE_HASH_PLACEHOLDER: Final = "<code hash>"
-#: CloudFormation resource types: ``AWS::S3::Bucket``, ``Custom::Name``, ``Org::Service::Type::MODULE``.
-RESOURCE_TYPE_PATTERN: Final = re.compile(r"[A-Za-z0-9]+(::[A-Za-z0-9]+){1,3}")
+#: A cross-stack export of such a version: CDK ends its name with 8 uppercase hexadecimal
+#: digits hashed from the whole name, code hash included.
+CODE_HASHED_EXPORT: Final = re.compile(
+    r"(?P<name>ExportsOutput[A-Za-z0-9]*<code hash>[A-Za-z0-9]*?)[0-9A-F]{8}(?![A-Za-z0-9])"
+)
+EXPORT_HASH_PLACEHOLDER: Final = "<export hash>"
+#: CloudFormation resource types: ``AWS::S3::Bucket``, ``Org::Service::Type::MODULE``, and
+#: custom resources as CDK allows them (``Custom::`` and letters, digits, ``_``, ``@``, ``-``).
+RESOURCE_TYPE_PATTERN: Final = re.compile(r"[A-Za-z0-9]+::[A-Za-z0-9]+(::[A-Za-z0-9]+){1,2}|Custom::[A-Za-z0-9_@-]+")
+#: The most digits a whole number in a template may have: far past any CloudFormation value,
+#: and few enough to print (Python prints no integer of more than 4300 digits).
+MAX_INTEGER_DIGITS: Final = 1000
 #: Nesting a template may have: far more than CloudFormation's intrinsic functions need, and
 #: few enough for the recursive steps below.
 MAX_DEPTH: Final = 100
@@ -72,9 +84,8 @@ def normalize_template(
     problems = Problems("normalize_template")
     _check_arguments(problems, template, resource_types, construct_paths, paths)
     problems.raise_if_any()
-    return _normalized(
-        template, resource_types, construct_paths, construct_paths_of(template) if paths is None else paths
-    )
+    known_paths = construct_paths_of(template) if paths is None else paths
+    return _normalized("normalize_template", template, resource_types, construct_paths, known_paths)
 
 
 def construct_paths_of(template: Mapping[str, Any]) -> dict[str, str]:
@@ -105,18 +116,31 @@ def render_template(
     Raises:
         ConfigurationError: as :func:`normalize_template`.
     """
-    problems = Problems("render_template")
+    return rendered(
+        "render_template", template, resource_types=resource_types, construct_paths=construct_paths, paths=paths
+    )
+
+
+def rendered(
+    subject: str,
+    template: Any,
+    *,
+    resource_types: Any = None,
+    construct_paths: Any = None,
+    paths: Any = None,
+) -> str:
+    """:func:`render_template`, its errors naming ``subject`` (the caller users see)."""
+    problems = Problems(subject)
     _check_arguments(problems, template, resource_types, construct_paths, paths)
     problems.raise_if_any()
     known_paths = construct_paths_of(template) if paths is None else paths
-    normalized = _normalized(template, resource_types, construct_paths, known_paths)
-    stable_ids = _stable_logical_ids(template)
+    normalized = _normalized(subject, template, resource_types, construct_paths, known_paths)
     blocks = []
     for section, content in normalized.items():
         if section != "Resources" or not isinstance(content, Mapping):
             blocks.append(f"## {section}\n{_json(content)}")
             continue
-        path_of = {stable_ids.get(logical_id, logical_id): path for logical_id, path in known_paths.items()}
+        path_of = {_stable(logical_id): path for logical_id, path in known_paths.items()}
         for logical_id, resource in content.items():
             kind = resource.get("Type", "?") if isinstance(resource, Mapping) else "?"
             path = path_of.get(logical_id)
@@ -179,20 +203,23 @@ def _first_non_json(template: Mapping[str, Any]) -> tuple[str, Any] | None:
                 pending.append((f"{location}[{key!r}]", item, depth + 1))
         elif isinstance(value, list):
             pending.extend((f"{location}[{index}]", item, depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, int) and value.bit_length() > MAX_INTEGER_DIGITS * 3:
+            return location, f"<a whole number of {value.bit_length()} bits>"
         elif not (value is None or isinstance(value, str | int | float)):
             return location, value
     return None
 
 
 def _normalized(
+    subject: str,
     template: Mapping[str, Any],
     resource_types: Collection[str] | None,
     construct_paths: Collection[str] | None,
     paths: Mapping[str, str],
 ) -> dict[str, Any]:
-    problems = Problems("TemplateSnapshotExtension")
-    resources = template.get("Resources")
-    if construct_paths is not None and isinstance(resources, Mapping) and resources and not paths:
+    problems = Problems(subject)
+    has_resources = _has_resources(template)
+    if construct_paths is not None and has_resources and not paths:
         problems.add(
             "construct_paths",
             construct_paths,
@@ -200,7 +227,6 @@ def _normalized(
             "aws:cdk:path metadata, as cdk synth does)",
         )
         problems.raise_if_any()
-    renamed = _stable_logical_ids(template)
     normalized: dict[str, Any] = {}
     for section, content in template.items():
         if section == "Resources" and isinstance(content, Mapping):
@@ -210,7 +236,7 @@ def _normalized(
                 for logical_id, resource in content.items()
                 if _is_kept(resource, paths.get(logical_id), resource_types, construct_paths)
             }
-            if not content and (resource_types is not None or construct_paths is not None) and _has_resources(template):
+            if not content and (resource_types is not None or construct_paths is not None) and has_resources:
                 _refuse_empty_selection(problems, original, paths, resource_types, construct_paths)
         elif section == "Parameters" and isinstance(content, Mapping):
             content = {key: value for key, value in content.items() if key not in CDK_PARAMETERS}
@@ -220,7 +246,7 @@ def _normalized(
             content = {key: value for key, value in content.items() if key not in CDK_CONDITIONS}
         if content in ({}, []):
             continue
-        normalized[section] = _stable(content, renamed)
+        normalized[section] = _stable_value(content)
     result: dict[str, Any] = _sorted(normalized)
     return result
 
@@ -244,7 +270,9 @@ def _refuse_empty_selection(
         types = sorted(
             {r["Type"] for r in resources.values() if isinstance(r, Mapping) and isinstance(r.get("Type"), str)}
         )
-        problems.add("resource_types", resource_types, f"types of the template's resources: {', '.join(types)}")
+        problems.add(
+            "resource_types", resource_types, f"types of the template's resources: {', '.join(types) or 'none'}"
+        )
     if construct_paths is not None:
         examples = ", ".join(sorted(paths.values())[:3])
         problems.add(
@@ -255,10 +283,11 @@ def _refuse_empty_selection(
 
 def _is_kept(resource: Any, path: str | None, types: Collection[str] | None, patterns: Collection[str] | None) -> bool:
     if not isinstance(resource, Mapping):
-        return True
-    if resource.get("Type") == CDK_METADATA_TYPE:
+        return types is None and patterns is None
+    kind = resource.get("Type")
+    if kind == CDK_METADATA_TYPE:
         return False
-    if types is not None and resource.get("Type") not in types:
+    if types is not None and not (isinstance(kind, str) and kind in types):
         return False
     if patterns is not None:
         return path is not None and any(_is_at_or_under(path, pattern) for pattern in patterns)
@@ -266,20 +295,8 @@ def _is_kept(resource: Any, path: str | None, types: Collection[str] | None, pat
 
 
 def _is_at_or_under(path: str, pattern: str) -> bool:
-    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, f"{pattern.rstrip('/')}/*")
-
-
-def _stable_logical_ids(template: Mapping[str, Any]) -> dict[str, str]:
-    """The logical ids that carry a code hash, each with its hash as :data:`CODE_HASH_PLACEHOLDER`."""
-    resources = template.get("Resources")
-    if not isinstance(resources, Mapping):
-        return {}
-    renamed = {}
-    for logical_id in resources:
-        match = CODE_HASHED_LOGICAL_ID.fullmatch(logical_id)
-        if match is not None:
-            renamed[logical_id] = f"{match['id']}{CODE_HASH_PLACEHOLDER}"
-    return renamed
+    pattern = pattern.rstrip("/") or pattern
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, f"{pattern}/*")
 
 
 def _without_cdk_metadata(resource: Any) -> Any:
@@ -290,17 +307,29 @@ def _without_cdk_metadata(resource: Any) -> Any:
     return {**kept, "Metadata": metadata} if metadata else kept
 
 
-def _stable(value: Any, renamed: Mapping[str, str]) -> Any:
-    """``value`` with asset hashes and the code hashes of ``renamed`` logical ids replaced."""
+def _stable(text: str) -> str:
+    """``text`` with asset hashes, and the code hashes of Lambda versions and their exports, replaced."""
+    text = ASSET_HASH_PATTERN.sub(ASSET_HASH_PLACEHOLDER, text)
+    if "CurrentVersion" in text:
+        text = CODE_HASHED_LOGICAL_ID.sub(rf"\g<id>{CODE_HASH_PLACEHOLDER}", text)
+        text = CODE_HASHED_EXPORT.sub(rf"\g<name>{EXPORT_HASH_PLACEHOLDER}", text)
+    return text
+
+
+def _stable_value(value: Any) -> Any:
+    """``value`` with every string :func:`_stable`; keys that become equal are numbered, not merged."""
     if isinstance(value, str):
-        value = ASSET_HASH_PATTERN.sub(ASSET_HASH_PLACEHOLDER, value)
-        for logical_id, stable_id in renamed.items():
-            value = value.replace(logical_id, stable_id)
-        return value
+        return _stable(value)
     if isinstance(value, Mapping):
-        return {_stable(key, renamed): _stable(item, renamed) for key, item in value.items()}
+        stable: dict[str, Any] = {}
+        for key in sorted(value):
+            new_key = _stable(key)
+            if new_key in stable:
+                new_key = next(f"{new_key} #{n}" for n in range(2, len(value) + 2) if f"{new_key} #{n}" not in stable)
+            stable[new_key] = _stable_value(value[key])
+        return stable
     if isinstance(value, list):
-        return [_stable(item, renamed) for item in value]
+        return [_stable_value(item) for item in value]
     return value
 
 

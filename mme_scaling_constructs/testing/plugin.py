@@ -14,6 +14,11 @@ import pytest
 MISSING_SYRUPY: Final = (
     "template_snapshot needs syrupy: pip install 'mme-scaling-constructs[testing]' (syrupy and pytest)"
 )
+#: Why ``template_snapshot`` cannot work when syrupy's plugin is not loaded, and the fix.
+MISSING_SYRUPY_PLUGIN: Final = (
+    "template_snapshot needs syrupy's snapshot fixture: load its plugin too (pytest -p syrupy), "
+    "as PYTEST_DISABLE_PLUGIN_AUTOLOAD or -p no:syrupy leaves it out"
+)
 
 
 @pytest.fixture
@@ -22,7 +27,12 @@ def template_snapshot(request: pytest.FixtureRequest) -> Any:
     try:
         from mme_scaling_constructs.testing.extension import TemplateSnapshotExtension
     except ImportError as error:
-        missing = f"{MISSING_SYRUPY} ({error})"
+        problem = f"{MISSING_SYRUPY} ({error})"
     else:
-        return request.getfixturevalue("snapshot").use_extension(TemplateSnapshotExtension)
-    pytest.fail(missing, pytrace=False)
+        try:
+            snapshot = request.getfixturevalue("snapshot")
+        except pytest.FixtureLookupError:
+            problem = MISSING_SYRUPY_PLUGIN
+        else:
+            return snapshot.use_extension(TemplateSnapshotExtension)
+    pytest.fail(problem, pytrace=False)
