@@ -1,9 +1,10 @@
 """``mme-scaling``: inspect, export and simulate the scaling of synthesized templates, and change instance types.
 
-Exit codes: 0 on success (also when standard output is closed early, e.g. by ``head``), 1 when
-an input file or value is invalid, an output file cannot be written or an AWS call fails, 2 on a
-usage error; ``change-instance-type`` exits with its deploy command's status when that fails.
-Errors are one line on standard error, naming the file and the problem.
+Exit codes: 0 on success (also when the reader of standard output stops early, e.g. ``head``), 1
+when an input file or value is invalid, an output file or standard output cannot be written or
+an AWS call fails, 2 on a usage error; ``change-instance-type`` exits with its deploy command's
+status when that fails. Errors are one line on standard error, naming the file, line or flag and
+the problem. Flags are never abbreviated.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from mme_scaling_constructs.export import (
     write_export,
 )
 from mme_scaling_constructs.load_test import DEFAULT_SAFETY_FACTOR, invocations_target
-from mme_scaling_constructs.simulation.commands import SimulationInputError, add_commands
+from mme_scaling_constructs.simulation.commands import JSON_TEMPLATES_ONLY, SimulationInputError, add_commands
+from mme_scaling_constructs.simulation.flags import Number, restate
 
 _COMPARISONS: Final = {
     "GreaterThanOrEqualToThreshold": ">=",
@@ -48,8 +50,9 @@ EPILOG: Final = """examples:
   mme-scaling recommend traffic.csv --max-rps-per-instance 12 --instance-type ml.c5.xlarge --json rec.json
   mme-scaling change-instance-type cdk.out/MyStack.template.json --stack-name MyStack -- npx cdk deploy MyStack
 
-exit codes: 0 success, 1 invalid input file or value or a failed AWS call, 2 usage error;
-change-instance-type: the deploy command's status when it fails"""
+exit codes: 0 success, 1 invalid input file or value, output that cannot be written or a failed
+AWS call, 2 usage error (flags are never abbreviated); change-instance-type: the deploy
+command's status when it fails"""
 CHANGE_INSTANCE_TYPE: Final = "change-instance-type"
 #: What separates change-instance-type's own arguments from the deploy command.
 DEPLOY_SEPARATOR: Final = "--"
@@ -58,6 +61,8 @@ TABLE_HEADERS: Final = ("endpoint", "variant", "min", "max", "policy", "metric",
 
 #: Exit status after Ctrl-C, as shells report SIGINT (128 + 2).
 EXIT_INTERRUPTED: Final = 130
+#: target's flags, by the parameter of invocations_target each sets.
+TARGET_FLAGS: Final = {"max_requests_per_second": "--max-rps", "safety_factor": "--safety-factor"}
 
 
 class InvalidInput(Exception):
@@ -77,18 +82,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code.
 
     Usage errors raise ``SystemExit(2)`` from argparse, as ``--help`` raises ``SystemExit(0)``.
+    When standard output cannot be written (closed, or the disk full), the command says so on
+    standard error and returns 1; when its reader stops early (a broken pipe), it returns 0.
     """
     try:
-        try:
-            return _run(argv)
-        finally:
-            sys.stdout.flush()
+        return _run(argv)
     except BrokenPipeError:
         _discard_standard_output()
         return EXIT_OK
+    except _OutputLost as error:
+        _discard_standard_output()
+        _error(f"cannot write to standard output ({error})")
+        return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
-        _print(sys.stderr, "mme-scaling: interrupted")
+        _say(sys.stderr, "mme-scaling: interrupted")
         return EXIT_INTERRUPTED
+
+
+class _OutputLost(Exception):
+    """Standard output cannot be written: it is closed, or writing fails (other than a broken pipe)."""
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -98,17 +110,45 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         output = arguments.run(arguments)
     except (InvalidInput, SimulationInputError) as error:
-        _print(sys.stderr, f"mme-scaling: error: {_shown(str(error))}")
+        _error(_shown(str(error)))
         return error.status if isinstance(error, InvalidInput) else EXIT_INVALID_INPUT
+    _write_standard_output(output + "\n")
+    return EXIT_OK
+
+
+def _write_standard_output(text: str) -> None:
+    """Write ``text`` to standard output and flush it.
+
+    Raises:
+        BrokenPipeError: the reader has gone.
+        _OutputLost: standard output is closed, or cannot be written.
+    """
+    stream = sys.stdout
+    if stream is None:
+        raise _OutputLost("it is closed")
     try:
-        _print(sys.stdout, output)
-        sys.stdout.flush()
+        stream.write(_encodable(stream, text))
+        stream.flush()
     except BrokenPipeError:
         raise
-    except OSError as error:
-        _print(sys.stderr, f"mme-scaling: error: cannot write to standard output ({_shown(str(error))})")
-        return EXIT_INVALID_INPUT
-    return EXIT_OK
+    except (OSError, ValueError) as error:
+        raise _OutputLost(_shown(str(error))) from None
+
+
+def _error(message: str) -> None:
+    """Print ``mme-scaling: error: <message>`` on standard error."""
+    _say(sys.stderr, f"mme-scaling: error: {message}")
+
+
+def _say(stream: TextIO | None, text: str) -> None:
+    """Print ``text`` on ``stream`` (standard error); a closed or failing stream is left alone."""
+    if stream is None:
+        return
+    try:
+        stream.write(_encodable(stream, text + "\n"))
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _split_deploy_command(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -123,10 +163,10 @@ def _split_deploy_command(words: list[str]) -> tuple[list[str], tuple[str, ...]]
     return words, ()
 
 
-def _print(stream: TextIO, text: str) -> None:
-    """Print ``text``, escaping what the stream's encoding cannot show (e.g. undecodable file names)."""
+def _encodable(stream: TextIO, text: str) -> str:
+    """``text`` with what the stream's encoding cannot show escaped (e.g. undecodable file names)."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
-    print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)
+    return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
 
 
 def _discard_standard_output() -> None:
@@ -134,7 +174,7 @@ def _discard_standard_output() -> None:
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: standard output is closed (None)
         pass
 
 
@@ -144,11 +184,43 @@ def _shown(text: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors on one line: control characters of the arguments escaped."""
+    """argparse with usage errors on one line, help that reports a failed write, and negative numbers as values.
+
+    Flags are never abbreviated (``allow_abbrev=False``, given to every subparser too).
+    """
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and ``message`` (escaped), and exit with status 2."""
         super().error(_shown(message))
+
+    def print_help(self, file: Any = None) -> None:
+        """Write the help to ``file`` (standard output); raise ``_OutputLost`` when it cannot be written.
+
+        argparse itself ignores a failed write, and would exit 0 with the help lost.
+        """
+        if file is not None:
+            super().print_help(file)
+            return
+        _write_standard_output(self.format_help())
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        """A word that reads as a negative number (``-inf``, ``-1e5``, ``-nan``) is a value, not a flag.
+
+        argparse takes only ``-<digits>`` and ``-<digits>.<digits>`` for numbers, so that
+        ``--max-rps -inf`` failed with "expected one argument". No flag of mme-scaling looks
+        like a number.
+        """
+        if arg_string.startswith("-") and _is_float(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _out_dir(value: str) -> Path:
@@ -163,6 +235,7 @@ def _out_dir(value: str) -> Path:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mme-scaling",
+        allow_abbrev=False,
         description="Inspect, export and simulate the auto scaling of SageMaker endpoints in synthesized "
         "CloudFormation templates (cdk.out/*.template.json).",
         epilog=EPILOG,
@@ -171,13 +244,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     policies = commands.add_parser(
-        "policies", help="list every scalable target and policy of a template", description=_doc(_policies)
+        "policies",
+        help="list every scalable target and policy of a template",
+        description=_doc(_policies),
+        allow_abbrev=False,
     )
     policies.add_argument("template", type=Path, metavar="TEMPLATE", help="a synthesized template (JSON)")
     policies.set_defaults(run=_policies)
 
     export = commands.add_parser(
-        "export", help="write AWS CLI commands and policy JSON for a template", description=_doc(_export)
+        "export",
+        help="write AWS CLI commands and policy JSON for a template",
+        description=_doc(_export),
+        allow_abbrev=False,
     )
     export.add_argument("template", type=Path, metavar="TEMPLATE", help="a synthesized template (JSON)")
     export.add_argument(
@@ -190,14 +269,21 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     target = commands.add_parser(
-        "target", help="compute an invocations-per-instance target from a load test", description=_doc(_target)
+        "target",
+        help="compute an invocations-per-instance target from a load test",
+        description=_doc(_target),
+        allow_abbrev=False,
     )
     target.add_argument(
-        "--max-rps", type=float, required=True, metavar="R", help="highest requests per second one instance sustained"
+        "--max-rps",
+        action=Number,
+        required=True,
+        metavar="R",
+        help="highest requests per second one instance sustained",
     )
     target.add_argument(
         "--safety-factor",
-        type=float,
+        action=Number,
         default=DEFAULT_SAFETY_FACTOR,
         metavar="F",
         help=f"share of that rate to aim for, in (0, 1]; default {DEFAULT_SAFETY_FACTOR}",
@@ -212,10 +298,16 @@ def _parser() -> argparse.ArgumentParser:
         usage=f"mme-scaling {CHANGE_INSTANCE_TYPE} [-h] TEMPLATE --stack-name NAME [--region REGION] "
         "[--profile PROFILE] [--dry-run] -- DEPLOY_COMMAND ...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     change.add_argument("template", type=Path, metavar="TEMPLATE", help="the new synthesized template (JSON)")
     change.add_argument("--stack-name", type=_stack_name, required=True, metavar="NAME", help="the deployed stack")
-    change.add_argument("--region", metavar="REGION", help="AWS Region; default: the profile's, or AWS_REGION")
+    change.add_argument(
+        "--region",
+        type=_region,
+        metavar="REGION",
+        help="AWS Region, e.g. us-east-1; default: AWS_DEFAULT_REGION, or the profile's",
+    )
     change.add_argument("--profile", metavar="PROFILE", help="AWS named profile; default: the default credentials")
     change.add_argument(
         "--dry-run",
@@ -239,6 +331,15 @@ def _stack_name(value: str) -> str:
     return value
 
 
+def _region(value: str) -> str:
+    """The ``--region``: an AWS Region name (``redeploy.clients.REGION_PATTERN``), e.g. us-east-1."""
+    from mme_scaling_constructs.redeploy.clients import REGION_PATTERN, REGION_RULE
+
+    if not REGION_PATTERN.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"must be {REGION_RULE}")
+    return value
+
+
 def _doc(command: Any) -> str:
     return inspect.cleandoc(str(command.__doc__))
 
@@ -255,7 +356,8 @@ def _load_template(path: Path) -> dict[str, Any]:
     except RecursionError:
         raise InvalidInput(f"{path}: not valid JSON (nested too deeply)") from None
     except ValueError as error:
-        raise InvalidInput(f"{path}: not valid JSON ({error})") from None
+        hint = "" if text.lstrip().startswith(("{", "[")) else f"; {JSON_TEMPLATES_ONLY}"
+        raise InvalidInput(f"{path}: not valid JSON ({error}){hint}") from None
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise InvalidInput(f"{path}: not a CloudFormation template (no Resources section)")
     return document
@@ -346,6 +448,10 @@ def _export(arguments: argparse.Namespace) -> str:
         raise _invalid_template(arguments.template, error) from None
     except OutputConflict as error:
         raise InvalidInput(str(error)) from None
+    except (NotADirectoryError, FileExistsError):
+        raise InvalidInput(
+            f"--out {arguments.out}: a file is in the way; --out takes a directory, which export creates if needed"
+        ) from None
     except (OSError, ValueError) as error:
         raise InvalidInput(f"{arguments.out}: cannot write ({error})") from None
     return "\n".join(str(path) for path in written)
@@ -356,7 +462,7 @@ def _target(arguments: argparse.Namespace) -> str:
     try:
         target = invocations_target(max_requests_per_second=arguments.max_rps, safety_factor=arguments.safety_factor)
     except ConfigurationError as error:
-        raise InvalidInput("; ".join(str(problem) for problem in error.problems)) from None
+        raise InvalidInput(restate(error, TARGET_FLAGS, arguments)) from None
     return f"{target:.15g}"
 
 
@@ -426,9 +532,8 @@ def _change_instance_type(arguments: argparse.Namespace) -> str:
 def _progress(line: str) -> None:
     """Print one line of progress at once; a closed or full standard output does not stop the change."""
     try:
-        _print(sys.stdout, _shown(line))
-        sys.stdout.flush()
-    except OSError:
+        _write_standard_output(_shown(line) + "\n")
+    except (OSError, _OutputLost):
         _discard_standard_output()
 
 

@@ -96,7 +96,7 @@ def test_target(arguments, output, capsys):
 def test_target_out_of_range_exits_1(capsys):
     assert main(["target", "--max-rps", "10", "--safety-factor", "1.5"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "mme-scaling: error: safety_factor: got 1.5; allowed: a finite number greater than 0 and at most 1"
+        "mme-scaling: error: --safety-factor: got 1.5; allowed: a finite number greater than 0 and at most 1"
     )
 
 
@@ -597,23 +597,23 @@ def test_full_standard_output_exits_1(template_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--max-rps", "inf"], "max_requests_per_second: got inf; allowed: a finite number greater than 0"),
-        (["--max-rps", "nan"], "max_requests_per_second: got nan; allowed: a finite number greater than 0"),
+        (["--max-rps", "inf"], "--max-rps: got inf; allowed: a finite number greater than 0"),
+        (["--max-rps", "nan"], "--max-rps: got nan; allowed: a finite number greater than 0"),
         (
             ["--max-rps", "10", "--safety-factor=-inf"],
-            "safety_factor: got -inf; allowed: a finite number greater than 0 and at most 1",
+            "--safety-factor: got -inf; allowed: a finite number greater than 0 and at most 1",
         ),
-        (["--max-rps", "-1"], "max_requests_per_second: got -1.0; allowed: a finite number greater than 0"),
-        (["--max-rps", "0"], "max_requests_per_second: got 0.0; allowed: a finite number greater than 0"),
+        (["--max-rps", "-1"], "--max-rps: got -1; allowed: a finite number greater than 0"),
+        (["--max-rps", "0"], "--max-rps: got 0; allowed: a finite number greater than 0"),
         (
             ["--max-rps", "1e300"],
-            "max_requests_per_second: got 1e+300; allowed: a rate whose target (max_requests_per_second x "
-            "safety_factor x 60) is from 2^-360 to 2^360",
+            "--max-rps: got 1e300; allowed: a rate whose target (--max-rps x --safety-factor x 60) is from 2^-360 "
+            "to 2^360",
         ),
         (
             ["--max-rps", "1e308"],
-            "max_requests_per_second: got 1e+308; allowed: a rate whose target (max_requests_per_second x "
-            "safety_factor x 60) is from 2^-360 to 2^360",
+            "--max-rps: got 1e308; allowed: a rate whose target (--max-rps x --safety-factor x 60) is from 2^-360 "
+            "to 2^360",
         ),
     ],
 )

@@ -4,11 +4,13 @@ CloudFormation names these properties as the APIs name their parameters. Each sh
 botocore's model of the call (application-autoscaling RegisterScalableTarget, PutScalingPolicy,
 PutScheduledAction; cloudwatch PutMetricAlarm): strings are non-empty unless the model allows
 an empty one (descriptions, labels, tag values), counts start at 1 where the model says so,
-capacities and cooldowns at 0.
+capacities and cooldowns at 0. Names that go into ``commands.sh`` follow the model's patterns:
+``PolicyName`` and ``ScheduledActionName``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -26,12 +28,35 @@ _CONFIGURATION_OF_TYPE: Final = {
 }
 
 
+#: ``PolicyName`` (botocore application-autoscaling, shape ``PolicyName``): 1 to 256 characters
+#: matching ``\p{Print}+``, Java's printable ASCII class (space to ``~``).
+POLICY_NAME_PATTERN: Final = re.compile(r"[\x20-\x7e]+")
+POLICY_NAME_RULE: Final = "1 to 256 printable ASCII characters"
+#: ``ScheduledActionName`` (botocore, shape ``ScheduledActionName``): 1 to 256 characters, no ``:``,
+#: ``/``, ``|`` or control characters (C0, DEL, C1, and the line separators Java's ``.`` does not
+#: match), no leading or trailing space; lone surrogates cannot be encoded as UTF-8.
+ACTION_NAME_PATTERN: Final = re.compile(r"(?! )[^:/|\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+(?<! )")
+ACTION_NAME_RULE: Final = (
+    "1 to 256 characters without ':', '/' or '|', no control characters, and no leading or trailing spaces"
+)
+#: The longest policy and scheduled action names.
+MAX_NAME_LENGTH: Final = 256
+
+
 @dataclass(frozen=True)
 class _Scalar:
-    """A string, integer, double, boolean or timestamp; ``minimum``: least string length or integer."""
+    """A string, integer, double, boolean or timestamp; ``minimum``: least string length or integer.
+
+    A string may also have a ``pattern`` (matched outside its ``${...}`` placeholders), a
+    ``max_length`` (checked when it has no placeholder) and the ``rule`` that states both, which
+    a string that breaks them is told.
+    """
 
     kind: str
     minimum: int = 1
+    pattern: re.Pattern[str] | None = None
+    max_length: int | None = None
+    rule: str | None = None
 
     def describe(self) -> str:
         if self.kind == "string":
@@ -77,6 +102,8 @@ _NON_NEGATIVE = _Scalar("integer", 0)
 _NUMBER = _Scalar("double")
 _BOOLEAN = _Scalar("boolean")
 _TIMESTAMP = _Scalar("timestamp")
+_POLICY_NAME = _Scalar("string", pattern=POLICY_NAME_PATTERN, max_length=MAX_NAME_LENGTH, rule=POLICY_NAME_RULE)
+_ACTION_NAME = _Scalar("string", pattern=ACTION_NAME_PATTERN, max_length=MAX_NAME_LENGTH, rule=ACTION_NAME_RULE)
 
 _DIMENSIONS = _List(_Object({"Name": _STRING, "Value": _STRING}, ("Name", "Value")))
 _TAGS = _List(_Object({"Key": _STRING, "Value": _TEXT}, ("Key", "Value")))
@@ -93,7 +120,7 @@ _SCALABLE_TARGET = _Object(
         "ScheduledActions": _List(
             _Object(
                 {
-                    "ScheduledActionName": _STRING,
+                    "ScheduledActionName": _ACTION_NAME,
                     "Schedule": _STRING,
                     "Timezone": _STRING,
                     "StartTime": _TIMESTAMP,
@@ -172,7 +199,7 @@ _STEP_SCALING = _Object(
 
 _SCALING_POLICY = _Object(
     {
-        "PolicyName": _STRING,
+        "PolicyName": _POLICY_NAME,
         "PolicyType": _STRING,
         "ScalingTargetId": _STRING,
         "ResourceId": _STRING,

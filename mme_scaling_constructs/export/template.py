@@ -15,7 +15,15 @@ from mme_scaling_constructs.errors import ConfigurationError, Problem
 from mme_scaling_constructs.export.exported import ExportedAlarm, ExportedPolicy, ExportedTarget, ShellVariable
 from mme_scaling_constructs.export.names import _UNSAFE_IN_VARIABLES, _Names
 from mme_scaling_constructs.export.placeholders import _NOTHING, _Invalid, _Shown, is_intrinsic
-from mme_scaling_constructs.export.shapes import _ALARM, _CONFIGURATION_OF_TYPE, _SCALABLE_TARGET, _SCALING_POLICY
+from mme_scaling_constructs.export.shapes import (
+    _ALARM,
+    _CONFIGURATION_OF_TYPE,
+    _SCALABLE_TARGET,
+    _SCALING_POLICY,
+    MAX_NAME_LENGTH,
+    POLICY_NAME_PATTERN,
+    POLICY_NAME_RULE,
+)
 from mme_scaling_constructs.export.values import _Reader
 
 _ACTION_LISTS: Final = ("AlarmActions", "OKActions", "InsufficientDataActions")
@@ -138,6 +146,13 @@ class _Scaling:
         if configuration_key not in read:
             self.reader.add(f"{where}.{configuration_key}", _NOTHING, f"an object (required with {policy_type})")
             return
+        if "PolicyName" not in read and not _is_policy_name(logical_id):
+            self.reader.add(
+                f"{where}.PolicyName",
+                _NOTHING,
+                f"{POLICY_NAME_RULE} (required: the logical id, which export names a policy by otherwise, is not one)",
+            )
+            return
         if key is None:
             return
         policy = ExportedPolicy(
@@ -248,6 +263,11 @@ class _Scaling:
             )
             for key, group in self.groups.items()
         ]
+
+
+def _is_policy_name(name: str) -> bool:
+    """Whether ``name`` is a ``PolicyName`` Application Auto Scaling accepts."""
+    return len(name) <= MAX_NAME_LENGTH and POLICY_NAME_PATTERN.fullmatch(name) is not None
 
 
 def _key(target: ExportedTarget) -> tuple[str, str, str]:

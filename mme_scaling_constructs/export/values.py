@@ -95,7 +95,9 @@ class _Reader(_IntrinsicReader):
             value = rendered
         if spec.kind == "string":
             if isinstance(value, str) and len(value) >= spec.minimum:
-                return value
+                if _follows_pattern(value, spec):
+                    return value
+                return self.add(where, value, spec.rule or spec.describe())
         elif isinstance(value, str) and _has_placeholder(value):
             return value
         elif spec.kind == "integer":
@@ -114,6 +116,43 @@ class _Reader(_IntrinsicReader):
         elif isinstance(value, str) and _is_timestamp(value):
             return value
         return self.add(where, value, spec.describe())
+
+
+def _follows_pattern(value: str, spec: _Scalar) -> bool:
+    """Whether ``value`` matches the pattern of ``spec`` outside its placeholders, and its length without any."""
+    if spec.pattern is None:
+        return True
+    literal = _without_placeholders(value)
+    if literal is None:
+        return spec.pattern.fullmatch(value) is not None and len(value) <= (spec.max_length or len(value))
+    return spec.pattern.fullmatch(literal) is not None
+
+
+def _without_placeholders(text: str) -> str | None:
+    """``text`` with each ``${...}`` placeholder (nested braces included) as ``x``; ``None`` without any.
+
+    A placeholder left open is no placeholder: the text is returned as it is.
+    """
+    if not _has_placeholder(text):
+        return None
+    kept: list[str] = []
+    depth = index = 0
+    while index < len(text):
+        if text.startswith("${", index):
+            if not depth:
+                kept.append("x")
+            depth += 1
+            index += 2
+            continue
+        character = text[index]
+        if depth and character == "{":
+            depth += 1
+        elif depth and character == "}":
+            depth -= 1
+        elif not depth:
+            kept.append(character)
+        index += 1
+    return text if depth else "".join(kept)
 
 
 def _whole_number(value: Any) -> int | None:

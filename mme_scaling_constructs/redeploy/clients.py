@@ -7,6 +7,7 @@ rest of the package needs no AWS SDK.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -18,6 +19,10 @@ BOTO3_MISSING: Final = "needs boto3: pip install 'mme-scaling-constructs[aws]'"
 CONNECT_TIMEOUT_SECONDS: Final = 10
 READ_TIMEOUT_SECONDS: Final = 60
 MAX_ATTEMPTS: Final = 3
+#: An AWS Region name: the Region patterns of botocore's partitions (data/partitions.json
+#: ``regionRegex``, e.g. ``^us\-gov\-\w+\-\d+$``) in lowercase, at most 63 characters (a DNS label).
+REGION_PATTERN: Final = re.compile(r"(?=.{1,63}\Z)[a-z]+(?:-[a-z0-9]+)+-[0-9]+")
+REGION_RULE: Final = "an AWS Region name (lowercase letters, digits and hyphens), e.g. us-east-1"
 
 
 class Clients:
@@ -33,7 +38,8 @@ class Clients:
 
     Raises:
         MissingDependency: boto3 is not installed (:data:`BOTO3_MISSING`).
-        RedeployError: the profile does not exist.
+        RedeployError: the profile does not exist, or the Region (given, from AWS_DEFAULT_REGION or
+            from the profile) is not a Region name (:data:`REGION_PATTERN`).
     """
 
     def __init__(
@@ -68,6 +74,9 @@ class Clients:
             )
         except BotoCoreError as error:
             raise RedeployError(f"cannot open the AWS session: {error}") from None
+        if session.region_name is not None and not REGION_PATTERN.fullmatch(session.region_name):
+            source = "--region" if region is not None else "the AWS Region (from AWS_DEFAULT_REGION or the profile)"
+            raise RedeployError(f"{source}: got {session.region_name!r}; allowed: {REGION_RULE}")
         config = Config(
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
@@ -88,7 +97,7 @@ class Clients:
         if service not in self._clients:
             try:
                 self._clients[service] = self._make(service)
-            except self._errors as error:
+            except (*self._errors, ValueError) as error:  # type: ignore[misc]  # ValueError: "Invalid endpoint"
                 raise RedeployError(f"cannot make the {service} client: {error}") from None
         return self._clients[service]
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,6 +32,7 @@ from mme_scaling_constructs.simulation.config import (
     SimulatedPolicy,
     SimulationConfig,
 )
+from mme_scaling_constructs.simulation.flags import Number, flag_problem, restate
 from mme_scaling_constructs.simulation.parameters import (
     DEFAULT_MODEL_LOAD_MINUTES,
     DEFAULT_STARTUP_MINUTES,
@@ -52,6 +54,34 @@ CONFIG_FLAGS: Final = (
 )
 #: Width of the progress bar, in characters.
 PROGRESS_WIDTH: Final = 40
+#: What follows "not valid JSON" when a template file is not JSON at all (e.g. YAML).
+JSON_TEMPLATES_ONLY: Final = (
+    "mme-scaling reads JSON templates only: cdk.out/<stack>.template.json, or the output of cdk synth --json"
+)
+#: The parameters of the model and of a run, by the flags that set them.
+_RUN_FLAGS: Final = {
+    "startup_minutes": "--startup-minutes",
+    "model_load_minutes": "--model-load-minutes",
+    "max_rps_per_instance": "--max-rps-per-instance",
+    "price_per_instance_hour": "--price-per-instance-hour",
+    "instance_type": "--instance-type",
+}
+#: simulate's flags, by the library parameter each sets (with --instance-type and no --template or --config).
+SIMULATE_FLAGS: Final = {
+    **_RUN_FLAGS,
+    "min_capacity": "--min",
+    "max_capacity": "--max",
+    "policies[0].target": "--invocations-target",
+    "policies[1].target": "--utilization-percent",
+    "scale_in_cooldown_s": "--scale-in-cooldown",
+    "scale_out_cooldown_s": "--scale-out-cooldown",
+}
+#: recommend's flags, by the library parameter each sets.
+RECOMMEND_FLAGS: Final = {
+    **_RUN_FLAGS,
+    "overload_budget": "--overload-budget",
+    "min_capacity_floor": "--min-capacity-floor",
+}
 
 
 class SimulationInputError(ValueError):
@@ -64,6 +94,7 @@ def add_commands(subparsers: Any) -> None:
         "simulate",
         help="simulate a scaling configuration on a per-minute traffic trace",
         description=str(run_simulate.__doc__).strip(),
+        allow_abbrev=False,
     )
     _common(sim)
     source = sim.add_mutually_exclusive_group()
@@ -72,23 +103,37 @@ def add_commands(subparsers: Any) -> None:
         "--config", type=Path, metavar="REC.json", help="a report of recommend or simulate --json (its configuration)"
     )
     sim.add_argument("--instance-type", metavar="T", help="the variant's ml.* instance type")
-    sim.add_argument("--min", type=int, metavar="N", help=f"lowest instance count (default {DEFAULT_MIN_CAPACITY})")
-    sim.add_argument("--max", type=int, metavar="N", help=f"highest instance count (default {DEFAULT_MAX_CAPACITY})")
+    sim.add_argument(
+        "--min", action=Number, kind=int, metavar="N", help=f"lowest instance count (default {DEFAULT_MIN_CAPACITY})"
+    )
+    sim.add_argument(
+        "--max", action=Number, kind=int, metavar="N", help=f"highest instance count (default {DEFAULT_MAX_CAPACITY})"
+    )
     sim.add_argument(
         "--invocations-target",
-        type=float,
+        action=Number,
         metavar="X",
         help=f"invocations per instance per minute (default {DEFAULT_INVOCATIONS_PER_INSTANCE:g})",
     )
     sim.add_argument(
         "--utilization-percent",
-        type=float,
+        action=Number,
         metavar="P",
         help=f"CPU or GPU utilization target per device (default {DEFAULT_UTILIZATION_PERCENT:g})",
     )
-    sim.add_argument("--scale-in-cooldown", type=int, metavar="SECONDS", help=f"default {DEFAULT_SCALE_IN_COOLDOWN_S}")
     sim.add_argument(
-        "--scale-out-cooldown", type=int, metavar="SECONDS", help=f"default {DEFAULT_SCALE_OUT_COOLDOWN_S}"
+        "--scale-in-cooldown",
+        action=Number,
+        kind=int,
+        metavar="SECONDS",
+        help=f"default {DEFAULT_SCALE_IN_COOLDOWN_S}",
+    )
+    sim.add_argument(
+        "--scale-out-cooldown",
+        action=Number,
+        kind=int,
+        metavar="SECONDS",
+        help=f"default {DEFAULT_SCALE_OUT_COOLDOWN_S}",
     )
     sim.set_defaults(run=run_simulate)
 
@@ -96,19 +141,21 @@ def add_commands(subparsers: Any) -> None:
         "recommend",
         help="find the cheapest scaling configuration within an overload budget",
         description=str(run_recommend.__doc__).strip(),
+        allow_abbrev=False,
     )
     _common(rec)
     rec.add_argument("--instance-type", required=True, metavar="T", help="the variant's ml.* instance type")
     rec.add_argument(
         "--overload-budget",
-        type=float,
+        action=Number,
         default=DEFAULT_OVERLOAD_BUDGET,
         metavar="F",
         help=f"share of minutes allowed to be overloaded (default {DEFAULT_OVERLOAD_BUDGET})",
     )
     rec.add_argument(
         "--min-capacity-floor",
-        type=int,
+        action=Number,
+        kind=int,
         default=DEFAULT_MIN_CAPACITY_FLOOR,
         metavar="N",
         help=f"lowest min capacity searched (default {DEFAULT_MIN_CAPACITY_FLOOR}, for Multi-AZ)",
@@ -122,32 +169,56 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-rps-per-instance",
-        type=float,
+        action=Number,
         required=True,
         metavar="R",
         help="requests per second one instance sustains (from a load test)",
     )
     parser.add_argument(
         "--startup-minutes",
-        type=int,
+        action=Number,
+        kind=int,
         default=DEFAULT_STARTUP_MINUTES,
         metavar="M",
         help=f"minutes until a new instance serves (default {DEFAULT_STARTUP_MINUTES})",
     )
     parser.add_argument(
         "--model-load-minutes",
-        type=int,
+        action=Number,
+        kind=int,
         default=DEFAULT_MODEL_LOAD_MINUTES,
         metavar="M",
         help=f"further minutes a new instance loads models (default {DEFAULT_MODEL_LOAD_MINUTES})",
     )
-    parser.add_argument("--price-per-instance-hour", type=float, metavar="P", help="adds costs to the report")
-    parser.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report to OUT")
-    parser.add_argument("--plot", type=Path, metavar="OUT.png", help="write a PNG plot (needs matplotlib)")
+    parser.add_argument("--price-per-instance-hour", action=Number, metavar="P", help="adds costs to the report")
+    parser.add_argument(
+        "--json", type=_output_file("--json report.json"), metavar="OUT", help="write the JSON report to OUT"
+    )
+    parser.add_argument(
+        "--plot", type=_output_file("--plot run.png"), metavar="OUT.png", help="write a PNG plot (needs matplotlib)"
+    )
+
+
+def _output_file(example: str) -> Any:
+    """The argparse type of an output file flag: any path but the empty one (the working directory)."""
+
+    def output_file(value: str) -> Path:
+        if not value:
+            raise argparse.ArgumentTypeError(f"must be a file path, e.g. {example}")
+        if "\0" in value:
+            raise argparse.ArgumentTypeError("must not contain a NUL character")
+        return Path(value)
+
+    return output_file
 
 
 def _invalid(error: ConfigurationError, prefix: str = "") -> SimulationInputError:
     return SimulationInputError(prefix + "; ".join(str(problem) for problem in error.problems))
+
+
+def _restated(error: ConfigurationError, flags: dict[str, str], arguments: argparse.Namespace) -> SimulationInputError:
+    """``error``'s problems naming the flags the user typed (``--max-rps-per-instance: got 0; ...``)."""
+    return SimulationInputError(restate(error, flags, arguments))
 
 
 def _parameters(arguments: argparse.Namespace) -> ModelParameters:
@@ -156,7 +227,7 @@ def _parameters(arguments: argparse.Namespace) -> ModelParameters:
             startup_minutes=arguments.startup_minutes, model_load_minutes=arguments.model_load_minutes
         )
     except ConfigurationError as error:
-        raise _invalid(error) from None
+        raise _restated(error, _RUN_FLAGS, arguments) from None
 
 
 def _trace(arguments: argparse.Namespace) -> Trace:
@@ -171,7 +242,7 @@ def _trace(arguments: argparse.Namespace) -> Trace:
 def _check_numbers(arguments: argparse.Namespace, names: tuple[str, ...]) -> None:
     """Refuse NaN and infinities, which argparse's ``float`` accepts."""
     bad = [
-        Problem(parameter=f"--{name.replace('_', '-')}", value=value, allowed="a finite number")
+        flag_problem(f"--{name.replace('_', '-')}", value, "a finite number", arguments)
         for name in names
         if isinstance(value := getattr(arguments, name, None), float) and not math.isfinite(value)
     ]
@@ -179,13 +250,19 @@ def _check_numbers(arguments: argparse.Namespace, names: tuple[str, ...]) -> Non
         raise SimulationInputError("; ".join(str(problem) for problem in bad))
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path, *, template: bool = False) -> Any:
+    """The JSON document at ``path``; for a ``template``, a text that is no JSON at all says that templates are JSON."""
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SimulationInputError(f"{path}: no such file") from None
-    except (OSError, UnicodeError, ValueError, RecursionError) as error:
+    except (OSError, ValueError) as error:
         raise SimulationInputError(f"{path}: not a readable JSON file ({error})") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        hint = f"; {JSON_TEMPLATES_ONLY}" if template and not text.lstrip().startswith(("{", "[")) else ""
+        raise SimulationInputError(f"{path}: not a readable JSON file ({error}){hint}") from None
 
 
 def _config(arguments: argparse.Namespace) -> SimulationConfig:
@@ -203,12 +280,7 @@ def _config(arguments: argparse.Namespace) -> SimulationConfig:
         except ConfigurationError as error:
             raise _invalid(error, f"{arguments.config}: ") from None
     if arguments.template is not None:
-        from mme_scaling_constructs.simulation.sources import config_from_template
-
-        try:
-            return config_from_template(_read_json(arguments.template), instance_type=arguments.instance_type)
-        except ConfigurationError as error:
-            raise _invalid(error, f"{arguments.template}: ") from None
+        return _template_config(arguments)
     if arguments.instance_type is None:
         raise SimulationInputError("--instance-type T, --template FILE or --config REC.json is required")
     _check_instance_type(arguments.instance_type)
@@ -235,16 +307,78 @@ def _config(arguments: argparse.Namespace) -> SimulationConfig:
             instance_type=arguments.instance_type,
         )
     except ConfigurationError as error:
-        raise _invalid(error) from None
+        raise _restated(error, SIMULATE_FLAGS, arguments) from None
+
+
+def _template_config(arguments: argparse.Namespace) -> SimulationConfig:
+    """The configuration of ``--template``, whose instance type ``--instance-type`` overrides when given."""
+    from mme_scaling_constructs.simulation.sources import config_from_template
+
+    template = _read_json(arguments.template, template=True)
+    flags = {}
+    if arguments.instance_type is not None:
+        _check_instance_type(arguments.instance_type)
+        flags["instance_type"] = "--instance-type"
+    try:
+        config = config_from_template(template, instance_type=arguments.instance_type)
+    except ConfigurationError as error:
+        raise SimulationInputError(f"{arguments.template}: {restate(error, flags, arguments)}") from None
+    return config
+
+
+def _override_note(arguments: argparse.Namespace) -> str | None:
+    """The note that ``--instance-type`` overrides the instance type of ``--template``, when it does."""
+    from mme_scaling_constructs.simulation.sources import template_instance_type
+
+    if arguments.template is None or arguments.instance_type is None:
+        return None
+    own = template_instance_type(_read_json(arguments.template, template=True))
+    if own is None or own == arguments.instance_type:
+        return None
+    return f"--instance-type {arguments.instance_type} overrides the template's instance type {own}"
+
+
+def _note(text: str) -> None:
+    """Print ``mme-scaling: note: <text>`` on standard error, if it can be written."""
+    try:
+        if sys.stderr is not None:
+            print(f"mme-scaling: note: {text}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+#: Accepted instance types, in the library's words (scaling.py, presets.py).
+UNKNOWN_INSTANCE_TYPE_RULE: Final = (
+    "a SageMaker hosting type in mme_scaling_constructs.INSTANCE_TYPES, e.g. ml.c5.xlarge"
+)
+BURSTABLE_INSTANCE_TYPE_RULE: Final = "a non-burstable type: SageMaker cannot auto scale burstable ml.t* instances"
 
 
 def _check_instance_type(instance_type: str) -> None:
-    from mme_scaling_constructs.instance_catalogue import INSTANCE_TYPE_RULE, is_well_formed
+    """Refuse a type EndpointScaling refuses: unknown to the catalogue, burstable, or without MME support."""
+    from mme_scaling_constructs.instance_catalogue import (
+        INSTANCE_TYPE_RULE,
+        MME_GPU_INSTANCE_TYPES,
+        MmeSupport,
+        is_well_formed,
+        lookup,
+    )
 
+    spec = lookup(instance_type)
     if not is_well_formed(instance_type):
-        raise SimulationInputError(
-            str(Problem(parameter="--instance-type", value=instance_type, allowed=INSTANCE_TYPE_RULE))
+        allowed = INSTANCE_TYPE_RULE
+    elif spec is None:
+        allowed = UNKNOWN_INSTANCE_TYPE_RULE
+    elif spec.is_burstable:
+        allowed = BURSTABLE_INSTANCE_TYPE_RULE
+    elif spec.mme_support is MmeSupport.UNSUPPORTED:
+        allowed = (
+            "a type multi-model endpoints support: any CPU type, or one of the single-GPU types "
+            f"{', '.join(MME_GPU_INSTANCE_TYPES)}"
         )
+    else:
+        return
+    raise SimulationInputError(str(Problem(parameter="--instance-type", value=instance_type, allowed=allowed)))
 
 
 def _outputs(
@@ -256,15 +390,27 @@ def _outputs(
 ) -> None:
     from mme_scaling_constructs.simulation.report import write_json, write_plot
 
-    try:
-        if arguments.json is not None:
-            write_json(arguments.json, document)
-        if arguments.plot is not None:
-            write_plot(arguments.plot, trace, result, config, max_rps_per_instance=arguments.max_rps_per_instance)
-    except ConfigurationError as error:
-        raise _invalid(error) from None
-    except (OSError, ValueError) as error:
-        raise SimulationInputError(f"cannot write output ({error})") from None
+    def write_report(path: Path) -> None:
+        write_json(path, document)
+
+    def write_figure(path: Path) -> None:
+        write_plot(path, trace, result, config, max_rps_per_instance=arguments.max_rps_per_instance)
+
+    writers: tuple[tuple[str, Path | None, Callable[[Path], None]], ...] = (
+        ("--json", arguments.json, write_report),
+        ("--plot", arguments.plot, write_figure),
+    )
+    for flag, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except ConfigurationError as error:
+            raise _invalid(error) from None
+        except IsADirectoryError:
+            raise SimulationInputError(f"{flag} {path}: is a directory; {flag} takes a file path") from None
+        except (OSError, ValueError) as error:
+            raise SimulationInputError(f"{flag} {path}: cannot write ({error})") from None
 
 
 def run_simulate(arguments: argparse.Namespace) -> str:
@@ -272,7 +418,8 @@ def run_simulate(arguments: argparse.Namespace) -> str:
 
     The configuration comes from --template, --config (a recommend or simulate --json report), or
     --instance-type with optional --min, --max, --invocations-target, --utilization-percent and
-    cooldown flags; unset flags take the instance type's default preset values.
+    cooldown flags; unset flags take the instance type's default preset values. With --template,
+    --instance-type overrides the template's instance type (a note on standard error says so).
     """
     _check_numbers(
         arguments, ("max_rps_per_instance", "invocations_target", "utilization_percent", "price_per_instance_hour")
@@ -292,9 +439,12 @@ def run_simulate(arguments: argparse.Namespace) -> str:
             price_per_instance_hour=arguments.price_per_instance_hour,
         )
     except ConfigurationError as error:
-        raise _invalid(error) from None
+        raise _restated(error, _RUN_FLAGS, arguments) from None
     document = report_json(result, config, max_rps_per_instance=arguments.max_rps_per_instance, parameters=parameters)
     _outputs(arguments, document, trace, result, config)
+    note = _override_note(arguments)
+    if note is not None:
+        _note(note)
     return summary(result, config)
 
 
@@ -312,7 +462,7 @@ def run_recommend(arguments: argparse.Namespace) -> str:
     parameters = _parameters(arguments)
     trace = _trace(arguments)
     stream = sys.stderr
-    progress = _progress_bar(stream) if stream.isatty() else None
+    progress = _progress_bar(stream) if stream is not None and stream.isatty() else None
     try:
         recommendation = recommend(
             trace,
@@ -325,10 +475,10 @@ def run_recommend(arguments: argparse.Namespace) -> str:
             progress=progress,
         )
     except ConfigurationError as error:
-        raise _invalid(error) from None
+        raise _restated(error, RECOMMEND_FLAGS, arguments) from None
     finally:
         if progress is not None:
-            stream.write("\n")
+            _write_quietly(stream, "\n")
     result, config = recommendation.result, recommendation.config
     document = report_json(
         result,
@@ -352,12 +502,21 @@ def run_recommend(arguments: argparse.Namespace) -> str:
     )
 
 
+def _write_quietly(stream: Any, text: str) -> None:
+    """Write ``text`` to ``stream`` (standard error) and flush; a stream that fails is left alone."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def _progress_bar(stream: Any) -> Any:
     def show(done: int, total: int) -> None:
         filled = PROGRESS_WIDTH * done // max(total, 1)
-        stream.write(
-            f"\rsimulating [{'#' * filled}{' ' * (PROGRESS_WIDTH - filled)}] {100 * done // max(total, 1):3d}%"
+        _write_quietly(
+            stream,
+            f"\rsimulating [{'#' * filled}{' ' * (PROGRESS_WIDTH - filled)}] {100 * done // max(total, 1):3d}%",
         )
-        stream.flush()
 
     return show

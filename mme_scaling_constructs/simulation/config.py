@@ -31,7 +31,7 @@ DEFAULT_SCALE_OUT_COOLDOWN_S: Final = 300
 #: Default share of minutes the recommender lets be overloaded: 0.5 %.
 DEFAULT_OVERLOAD_BUDGET: Final = 0.005
 #: Default lowest minimum capacity the recommender searches: 2, AWS's recommendation for
-#: Multi-AZ availability of an MME (aws-facts.md §1.7).
+#: Multi-AZ availability of an MME (SageMaker Developer Guide, create a multi-model endpoint).
 DEFAULT_MIN_CAPACITY_FLOOR: Final = 2
 
 #: Capacities and cooldowns are 32-bit integers in Application Auto Scaling's API.
@@ -112,7 +112,7 @@ class SimulatedPolicy:
         A utilization target of U % per device is ``U / 100 x max_rps_per_instance x 60``: the
         model takes utilization to be proportional to invocations per instance, reaching 100 %
         at the load-tested rate (an assumption; AWS requires only that a custom metric fall in
-        inverse proportion to capacity, aws-facts.md §3).
+        inverse proportion to capacity: botocore's CustomizedMetricSpecification).
         """
         if self.metric == UTILIZATION:
             return self.target / 100 * max_rps_per_instance * 60

@@ -2,9 +2,9 @@
 
 Reactive scaling lags a rising load by its alarm datapoints plus the instance start-up delay.
 Traffic that peaks at the same hours each day or week can instead raise the minimum capacity
-ahead of the peak with scheduled actions (Application Auto Scaling "scheduled scaling";
-aws-facts.md §3.1). For each hour of the day (or of the week), the floor is the fleet that
-serves a share (``fraction``) of that hour's typical peak at the load-tested capacity:
+ahead of the peak with scheduled actions (Application Auto Scaling "scheduled scaling"). For
+each hour of the day (or of the week), the floor is the fleet that serves a share
+(``fraction``) of that hour's typical peak at the load-tested capacity:
 ``ceil(fraction x median over days of the hour's highest minute / (max_rps x 60))``. An action
 sets the floor at each hour where it changes, firing the start-up delay before the hour so that
 the instances serve when it begins. Schedules are in UTC.

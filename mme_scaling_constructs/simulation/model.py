@@ -1,7 +1,7 @@
 """The scaling model: Application Auto Scaling target tracking on a SageMaker variant, minute by minute.
 
-What the model does each minute ``t`` (sources: aws-facts.md §1 and §3, the Application Auto
-Scaling User Guide's target tracking and cooldown pages):
+What the model does each minute ``t`` (sources: the SageMaker endpoint auto scaling pages and the
+Application Auto Scaling User Guide's target tracking and cooldown pages):
 
 1. Instances whose start-up delay has passed begin to serve.
 2. A scheduled action due at ``t`` sets the capacity bounds, and the capacity is clamped into
@@ -16,8 +16,8 @@ Scaling User Guide's target tracking and cooldown pages):
    policies are modelled as invocations policies with target ``percent / 100 x max_rps x 60``.
 5. While instances are starting, the endpoint is updating, and SageMaker blocks auto scaling
    until the update ends ("Auto scaling is blocked while an update is in progress",
-   https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html, aws-facts.md
-   §1.5): no policy acts while a scale-out's instances start. Scheduled actions still apply.
+   https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html): no policy
+   acts while a scale-out's instances start. Scheduled actions still apply.
 6. Scale-out: when some policy's high alarm has its ``scale_out_datapoints``, each such policy
    asks for ``ceil(capacity x metric / target)``; the largest wins, clamped to [min, max]; the
    capacity grows if that is larger. During the scale-out cooldown the capacity added by the

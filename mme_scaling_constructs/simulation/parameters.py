@@ -16,16 +16,16 @@ from mme_scaling_constructs.errors import Problems
 
 #: Consecutive one-minute datapoints above the target before the scale-out ("AlarmHigh") alarm
 #: fires: 3 of 3. Not documented and not configurable; observed in the field for Aurora
-#: (aws-samples/amazon-aurora-labs-for-mysql#3) and ECS (aws/copilot-cli#4233), see
-#: aws-facts.md §3 "Alarm datapoints".
+#: (aws-samples/amazon-aurora-labs-for-mysql#3) and ECS (aws/copilot-cli#4233); AWS does not
+#: document it.
 DEFAULT_SCALE_OUT_DATAPOINTS: Final = 3
 #: Consecutive one-minute datapoints below the scale-in threshold before the scale-in
-#: ("AlarmLow") alarm fires: 15 of 15. Observed as above (aws-facts.md §3); other reports show
+#: ("AlarmLow") alarm fires: 15 of 15. Observed as above; other reports show
 #: 3 of 3 and 9 of 15.
 DEFAULT_SCALE_IN_DATAPOINTS: Final = 15
 #: The scale-in threshold as a share of the target: 0.9. AWS documents only that target tracking
 #: scales in when the metric is "usually more than 10% lower" than the target
-#: (Application Auto Scaling User Guide, target tracking; aws-facts.md §3 "Asymmetry").
+#: (Application Auto Scaling User Guide, target tracking).
 DEFAULT_SCALE_IN_THRESHOLD_RATIO: Final = 0.9
 #: Minutes from a scale-out until a new instance serves: 5. AWS documents only that
 #: provisioning an instance "takes several minutes"
@@ -35,7 +35,8 @@ DEFAULT_SCALE_IN_THRESHOLD_RATIO: Final = 0.9
 DEFAULT_STARTUP_MINUTES: Final = 5
 #: Extra minutes before a new instance of a multi-model endpoint serves at full capacity,
 #: because it loads models on first use: 0. A cold load may take up to 360 s
-#: (``ModelNotReadyException``; aws-facts.md §5.2); state it for large models.
+#: (``ModelNotReadyException``, SageMaker's invoke-multi-model-endpoint page); state it for
+#: large models.
 DEFAULT_MODEL_LOAD_MINUTES: Final = 0
 #: Longest delay the model accepts, in minutes (one day).
 MAX_DELAY_MINUTES: Final = 1440
@@ -53,9 +54,9 @@ class ModelParameters:
 
     Args:
         scale_out_datapoints: consecutive minutes above a policy's target before it scales out,
-            1 to 1440; defaults to 3 (observed, aws-facts.md §3).
+            1 to 1440; defaults to 3 (observed in the field).
         scale_in_datapoints: consecutive minutes below the scale-in threshold before it scales
-            in, 1 to 1440; defaults to 15 (observed, aws-facts.md §3).
+            in, 1 to 1440; defaults to 15 (observed in the field).
         scale_in_threshold_ratio: the scale-in threshold as a share of the target, in (0, 1];
             defaults to 0.9 (AWS: "usually more than 10% lower").
         startup_minutes: minutes from a scale-out until the new instances serve, 0 to 1440;

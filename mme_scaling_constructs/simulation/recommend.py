@@ -4,7 +4,7 @@ The search runs every candidate of a grid in lockstep (:mod:`.lockstep`): minimu
 from the floor up, maximum capacities at and below the static peak fleet (the trace never needs
 more; a lower ceiling trades overloaded peak minutes for instance-minutes), invocation
 targets as shares of the load-tested capacity (AWS's ``max_rps x safety_factor x 60``, with
-safety factors around AWS's 0.5, aws-facts.md §1.6), and scale-in and scale-out cooldowns. The
+safety factors around AWS's 0.5, SageMaker's endpoint-scaling-loadtest page), and scale-in and scale-out cooldowns. The
 cheapest candidate (fewest instance-minutes) whose overloaded minutes are at most
 ``overload_budget`` of the trace wins; ties go to fewer overloaded minutes, then fewer scaling
 activities.
@@ -30,6 +30,7 @@ import numpy as np
 
 from mme_scaling_constructs.errors import Problems
 from mme_scaling_constructs.simulation.config import (
+    CAPACITY_RULE,
     DEFAULT_MIN_CAPACITY_FLOOR,
     DEFAULT_OVERLOAD_BUDGET,
     INVOCATIONS,
@@ -37,6 +38,7 @@ from mme_scaling_constructs.simulation.config import (
     SimulatedPolicy,
     SimulationConfig,
     is_number,
+    is_whole,
 )
 from mme_scaling_constructs.simulation.learned_schedules import learned_schedules
 from mme_scaling_constructs.simulation.lockstep import simulate_many
@@ -134,7 +136,7 @@ def recommend(
         max_rps_per_instance: requests per second one instance sustains, > 0.
         instance_type: a label for the configuration; defaults to ``None``.
         overload_budget: share of minutes allowed to be overloaded, in [0, 1]; defaults to 0.005.
-        min_capacity_floor: the lowest minimum capacity searched, >= 1; defaults to 2.
+        min_capacity_floor: the lowest minimum capacity searched, from 1 to 2^31 - 1; defaults to 2.
         parameters: the undocumented numbers; defaults to :class:`ModelParameters` ().
         price_per_instance_hour: for costs; defaults to ``None``.
         progress: called as ``progress(minutes_done, minutes)``; defaults to none.
@@ -147,8 +149,8 @@ def recommend(
     check_price(problems, price_per_instance_hour)
     if not is_number(overload_budget) or not 0 <= overload_budget <= 1:
         problems.add("overload_budget", overload_budget, "a share of minutes from 0 to 1, e.g. 0.005")
-    if isinstance(min_capacity_floor, bool) or not isinstance(min_capacity_floor, int) or not min_capacity_floor >= 1:
-        problems.add("min_capacity_floor", min_capacity_floor, "a whole number >= 1")
+    if not is_whole(min_capacity_floor, 1):
+        problems.add("min_capacity_floor", min_capacity_floor, CAPACITY_RULE)
     if not isinstance(trace, Trace):
         problems.add("trace", trace, "a Trace")
     problems.raise_if_any()

@@ -6,11 +6,11 @@ command line start without jsii or Node.
 
 What the simulator models: target-tracking policies on ``SageMakerVariantInvocationsPerInstance``
 and on ``CPUUtilization`` or ``GPUUtilization`` (whose targets are summed over the instance's
-vCPUs or GPUs, aws-facts.md §2.1), cooldowns, scheduled actions in UTC, and the suspended
+vCPUs or GPUs, SageMaker's multi-model endpoint metrics page), cooldowns, scheduled actions in UTC, and the suspended
 state. A configuration with anything else (step scaling, other metrics, time zones) is refused
 with a problem naming it. Cooldowns apply to the whole variant in the model: when policies state
 different cooldowns, the longest of each kind is used. An unset cooldown is 300 s, SageMaker's
-default (aws-facts.md §1.4).
+default (SageMaker's auto scaling prerequisites page).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from mme_scaling_constructs.simulation.config import (
     is_whole,
 )
 
-#: Cooldown of a policy that sets none, for SageMaker endpoint variants (aws-facts.md §1.4).
+#: Cooldown of a policy that sets none, for SageMaker endpoint variants (auto scaling prerequisites).
 SAGEMAKER_DEFAULT_COOLDOWN_S: Final = 300
 _UTILIZATION_METRICS: Final = {"CPUUtilization": "vcpus", "GPUUtilization": "gpus"}
 _SIMULATED: Final = (
@@ -47,8 +47,9 @@ def config_from_template(template: Any, *, instance_type: str | None = None) -> 
     Args:
         template: the template.
         instance_type: the variant's instance type, needed for CPU or GPU utilization policies
-            (their targets are summed over devices); defaults to the only ``InstanceType`` of
-            the template's endpoint configurations, when it has exactly one literal one.
+            (their targets are summed over devices; a GPUUtilization policy needs a type with a
+            GPU); defaults to the only ``InstanceType`` of the template's endpoint
+            configurations, when it has exactly one literal one.
 
     Raises:
         ConfigurationError: naming each value the simulator cannot use.
@@ -65,7 +66,7 @@ def config_from_template(template: Any, *, instance_type: str | None = None) -> 
     for name, value in (("MinCapacity", target.min_capacity), ("MaxCapacity", target.max_capacity)):
         if not is_whole(value, 1):
             problems.add(f"{where}.{name}", value, "a literal whole number >= 1")
-    kind = instance_type if instance_type is not None else _template_instance_type(template)
+    kind = instance_type if instance_type is not None else template_instance_type(template)
     policies: list[SimulatedPolicy] = []
     cooldowns: dict[str, list[int]] = {"ScaleInCooldown": [], "ScaleOutCooldown": []}
     for policy in target.policies:
@@ -127,7 +128,7 @@ def _build(problems: Problems, prefix: str, **arguments: Any) -> SimulationConfi
         raise
 
 
-def _template_instance_type(template: Any) -> str | None:
+def template_instance_type(template: Any) -> str | None:
     """The only literal ``InstanceType`` of the template's endpoint configurations, or ``None``."""
     found = set()
     resources = template.get("Resources", {}) if isinstance(template, dict) else {}
@@ -168,6 +169,9 @@ def _template_policy(
             instance_type,
             f"a catalogued ml.* instance type: {at} tracks {metric}, summed over the instance's devices",
         )
+        return None
+    if metric == "GPUUtilization" and not spec.is_gpu:
+        problems.add("instance_type", instance_type, f"a type with a GPU: {at} tracks GPUUtilization")
         return None
     devices = max(1, getattr(spec, _UTILIZATION_METRICS[metric]))
     return SimulatedPolicy(metric=UTILIZATION, target=float(target) / devices, disable_scale_in=disable, name=name)

@@ -7,8 +7,9 @@ Format: CSV with a header row, then one row per minute with two columns:
    1970-01-05 00:00 UTC, so that daily and weekly schedules line up);
 2. the invocations of the endpoint in that minute (all models together), a number >= 0.
 
-Every row must follow the one before by exactly one minute, in the same form. Blank lines are
-skipped. Errors name the file and line.
+Every row must follow the one before by exactly one minute, in the same form, from
+0001-01-01T00:00Z to 9999-12-31T23:59Z in UTC (Python's datetime range; minute indexes up to
+:data:`MAX_INDEX`). Blank lines are skipped. Errors name the file and line.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ MAX_REPORTED_PROBLEMS: Final = 10
 MAX_MINUTES: Final = 5_256_000
 _INDEX: Final = re.compile(r"[0-9]{1,12}")
 MINUTE_RULE: Final = "an ISO 8601 timestamp on a whole minute (e.g. 2026-03-02T14:05:00Z) or a minute index (0, 1, ...)"
+#: The first and last minutes a trace can have (Python's datetime range: years 1 to 9999, in UTC).
+FIRST_TIME: Final = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+LAST_TIME: Final = datetime.datetime.max.replace(second=0, microsecond=0, tzinfo=datetime.UTC)
+#: The largest minute index: the minute of :data:`LAST_TIME`.
+MAX_INDEX: Final = (LAST_TIME - INDEX_EPOCH) // datetime.timedelta(minutes=1)
+TIME_RANGE_RULE: Final = "a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:00Z in UTC"
+INDEX_RANGE_RULE: Final = f"a minute index from 0 to {MAX_INDEX} (minute {MAX_INDEX} is 9999-12-31T23:59:00Z)"
 INVOCATIONS_RULE: Final = "a finite number >= 0 (invocations in the minute)"
 FloatArray = npt.NDArray[np.float64]
 
@@ -147,6 +155,9 @@ def parse_trace(text: str, *, source: str = "trace") -> Trace:
         if minute is None:
             problems.add(f"{where} column 1", minute_text, MINUTE_RULE)
             continue
+        if not _in_range(minute, row_kind):
+            problems.add(f"{where} column 1", minute_text, INDEX_RANGE_RULE if row_kind == "index" else TIME_RANGE_RULE)
+            continue
         if kind is None:
             kind = row_kind
             start = INDEX_EPOCH + datetime.timedelta(minutes=minute) if kind == "index" else _as_time(minute)
@@ -163,10 +174,7 @@ def parse_trace(text: str, *, source: str = "trace") -> Trace:
             if kind == "index":
                 minute += _epoch_minute(INDEX_EPOCH)
             if previous is not None and minute != previous + 1:
-                expected = previous + 1 - (_epoch_minute(INDEX_EPOCH) if kind == "index" else 0)
-                shown = str(expected) if kind == "index" else _as_time(expected).strftime("%Y-%m-%dT%H:%M:%SZ")
-                gap = "a gap" if minute > previous + 1 else "out of order"
-                problems.add(f"{where} column 1", minute_text, f"the next minute, {shown} (this row is {gap})")
+                problems.add(f"{where} column 1", minute_text, _next_minute_rule(previous, minute, kind))
                 previous = minute
                 continue
         previous = minute
@@ -185,6 +193,23 @@ def parse_trace(text: str, *, source: str = "trace") -> Trace:
     problems.raise_if_any()
     assert start is not None
     return Trace(invocations=np.array(values, dtype=np.float64), start=start, source=source)
+
+
+def _in_range(minute: int, kind: str) -> bool:
+    """Whether ``minute`` (an index, or minutes since the Unix epoch) lies in the range a trace can have."""
+    if kind == "index":
+        return 0 <= minute <= MAX_INDEX
+    return _epoch_minute(FIRST_TIME) <= minute <= _epoch_minute(LAST_TIME)
+
+
+def _next_minute_rule(previous: int, minute: int, kind: str) -> str:
+    """What a row at ``minute`` after one at ``previous`` (minutes since the Unix epoch) should have been."""
+    if previous >= _epoch_minute(LAST_TIME):
+        return "no further row: the row before is 9999-12-31T23:59:00Z, the last minute a trace can have"
+    expected = previous + 1 - (_epoch_minute(INDEX_EPOCH) if kind == "index" else 0)
+    shown = str(expected) if kind == "index" else _as_time(expected).strftime("%Y-%m-%dT%H:%M:%SZ")
+    gap = "a gap" if minute > previous + 1 else "out of order"
+    return f"the next minute, {shown} (this row is {gap})"
 
 
 def _number(text: str) -> float | None:
