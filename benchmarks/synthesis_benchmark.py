@@ -3,9 +3,10 @@
 Prints, for 1, 40 and 500 endpoints (500 over 10 stacks), the time of building and
 synthesizing the app with the construct and with hand-written L1 code, run alternately in
 this process (which goes first alternates too), and their ratio: of the fastest runs, which
-``timeit`` recommends since slower runs measure other processes' interference, and of the
-median runs. Then the jsii calls each makes per endpoint, the peak memory, and the import
-time of ``MultiModelEndpoint`` over the aws-cdk-lib modules it uses.
+``timeit`` recommends since slower runs measure other processes' interference, of the median
+runs, and of the median CPU time of Python and jsii's Node.js processes (which leaves out what
+other processes ran meanwhile). Then the jsii calls each makes per endpoint, the peak memory,
+and the import time of ``MultiModelEndpoint`` over the aws-cdk-lib modules it uses.
 
     make bench    # or, with node_modules/.bin first on the PATH:
     .venv/bin/python benchmarks/synthesis_benchmark.py [--scale FACTOR]
@@ -27,6 +28,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -227,19 +229,78 @@ def build_app(add_endpoint: Callable[[cdk.Stack, int], None], endpoints: int, st
     return app
 
 
-def timed(add_endpoint: Callable[[cdk.Stack, int], None], endpoints: int, stacks: int) -> float:
-    """Seconds to build and synthesize the app, with Python's garbage collector paused as ``timeit`` does.
+def jsii_node_processes() -> list[int]:
+    """The processes this one started and theirs: jsii's Node.js runtime and the kernel it runs.
+
+    Read from ``/proc`` (Linux); empty elsewhere. Call it when no other child process runs.
+    """
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, pending = [], [os.getpid()]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+class CpuClock:
+    """CPU seconds of this process and of jsii's Node.js processes, in nanoseconds' resolution.
+
+    Python waits while the kernel works, so wall-clock time is the two processes' CPU time plus
+    whatever else the machine ran meanwhile; CPU time leaves the latter out. ``now()`` is
+    ``None`` where ``/proc/<pid>/task/*/schedstat`` cannot be read.
+    """
+
+    def __init__(self) -> None:
+        self.processes = jsii_node_processes()
+
+    def now(self) -> float | None:
+        """CPU seconds so far, of every thread (Node.js starts threads as it needs them)."""
+        threads = [path for pid in self.processes for path in Path(f"/proc/{pid}/task").glob("*/schedstat")]
+        if not threads:
+            return None
+        try:
+            node = sum(int(path.read_text().split()[0]) for path in threads)
+        except (OSError, IndexError, ValueError):
+            return None
+        return time.process_time() + node / 1e9
+
+
+class Run(NamedTuple):
+    """One build and synthesis of an app: wall-clock seconds, and CPU seconds (``None`` if unknown)."""
+
+    wall: float
+    cpu: float | None
+
+
+def timed(add_endpoint: Callable[[cdk.Stack, int], None], endpoints: int, stacks: int, clock: CpuClock) -> Run:
+    """Build and synthesize the app, with Python's garbage collector paused as ``timeit`` does.
 
     The garbage of the previous run is collected first, so neither side pays for the other's.
     """
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        cpu, start = clock.now(), time.perf_counter()
         build_app(add_endpoint, endpoints, stacks).synth()
-        return time.perf_counter() - start
+        wall, cpu_after = time.perf_counter() - start, clock.now()
+        return Run(wall, None if cpu is None or cpu_after is None else cpu_after - cpu)
     finally:
         gc.enable()
+
+
+def ratio(ours: list[float | None], theirs: list[float | None], statistic: Callable[[list[float]], float]) -> str:
+    """``statistic`` of ours over ``statistic`` of theirs, or ``-`` when a value is unknown."""
+    known_ours, known_theirs = [v for v in ours if v is not None], [v for v in theirs if v is not None]
+    if len(known_ours) < len(ours) or len(known_theirs) < len(theirs):
+        return "   -"
+    return f"{statistic(known_ours) / statistic(known_theirs):4.2f}x"
 
 
 def calls_per_endpoint(add_endpoint: Callable[[cdk.Stack, int], None]) -> float:
@@ -309,21 +370,22 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     print(f"jsii on Node.js {node_version()}, Python {sys.version.split()[0]}")
-    timed(with_l1, 2, 1)  # warm up jsii and CDK's template validation
-    timed(with_construct, 2, 1)
-    print("endpoints  stacks  fastest: construct (s)  L1 (s)  ratio    median: construct (s)  L1 (s)  ratio")
+    clock = CpuClock()
+    timed(with_l1, 2, 1, clock)  # warm up jsii and CDK's template validation
+    timed(with_construct, 2, 1, clock)
+    print("endpoints  stacks  wall, fastest: construct (s)  L1 (s)  ratio    wall, median: ratio    CPU, median: ratio")
     for endpoints, stacks, rounds in SIZES:
-        times: dict[Callable[[cdk.Stack, int], None], list[float]] = {with_construct: [], with_l1: []}
+        runs: dict[Callable[[cdk.Stack, int], None], list[Run]] = {with_construct: [], with_l1: []}
         for round_number in range(max(1, round(rounds * arguments.scale))):
             order = (with_construct, with_l1) if round_number % 2 == 0 else (with_l1, with_construct)
             for add_endpoint in order:
-                times[add_endpoint].append(timed(add_endpoint, endpoints, stacks))
-        ours, theirs = times[with_construct], times[with_l1]
-        fastest, fastest_baseline = min(ours), min(theirs)
-        mine, baseline = statistics.median(ours), statistics.median(theirs)
+                runs[add_endpoint].append(timed(add_endpoint, endpoints, stacks, clock))
+        ours, theirs = runs[with_construct], runs[with_l1]
+        fastest, fastest_baseline = min(run.wall for run in ours), min(run.wall for run in theirs)
         print(
-            f"{endpoints:9d}  {stacks:6d}  {fastest:22.3f}  {fastest_baseline:6.3f}  {fastest / fastest_baseline:4.2f}x"
-            f"  {mine:21.3f}  {baseline:6.3f}  {mine / baseline:4.2f}x"
+            f"{endpoints:9d}  {stacks:6d}  {fastest:28.3f}  {fastest_baseline:6.3f}  {fastest / fastest_baseline:4.2f}x"
+            f"  {ratio([r.wall for r in ours], [r.wall for r in theirs], statistics.median):>20}"
+            f"  {ratio([r.cpu for r in ours], [r.cpu for r in theirs], statistics.median):>19}"
         )
     ours_calls, l1_calls = calls_per_endpoint(with_construct), calls_per_endpoint(with_l1)
     print(f"jsii calls per endpoint: construct {ours_calls:.0f}, L1 {l1_calls:.0f} ({ours_calls / l1_calls:.2f}x)")

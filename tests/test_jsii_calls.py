@@ -2,6 +2,8 @@
 
 import importlib.util
 import json
+import statistics
+import time
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -94,3 +96,18 @@ def test_jsii_runs_on_the_node_package_json_pins(benchmark):
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["node"]
     assert pinned.split(".")[0] in {"22", "24"}
     assert benchmark.node_version() == f"v{pinned}"
+
+
+def test_the_benchmark_counts_the_cpu_of_jsiis_node_processes(benchmark):
+    """The CPU clock finds jsii's Node.js processes and counts the kernel's work, which Python only waits for."""
+    cdk.App()  # jsii is running
+    clock = benchmark.CpuClock()
+    assert len(clock.processes) >= 1
+    node_before = clock.now() - time.process_time()
+    app = cdk.App()
+    for index in range(30):
+        cdk.CfnWaitConditionHandle(cdk.Stack(app, f"Stack{index}"), "Handle")
+    app.synth()
+    assert clock.now() - time.process_time() > node_before  # the kernel worked
+    assert benchmark.ratio([2.0, 4.0], [1.0, 2.0], statistics.median) == "2.00x"
+    assert benchmark.ratio([2.0, None], [1.0, 2.0], statistics.median) == "   -"
