@@ -248,17 +248,22 @@ def test_a_nested_stack_resource_is_not_given_a_path_in_its_parent():
     assert "## ScalingTarget (AWS::SSM::Parameter) App/Nested/ScalingTarget" in child
 
 
-def lambda_stack(code_dir, body):
-    """A stack with a function whose ``current_version`` an alias points to, its code being ``body``."""
+def python_function(stack, code_dir, body):
+    """The function ``Fn`` of ``stack``, its code ``body`` written to ``code_dir``."""
     (code_dir / "index.py").write_text(body)
-    stack = cdk.Stack(cdk.App(), "App")
-    function = lambda_.Function(
+    return lambda_.Function(
         stack,
         "Fn",
         runtime=lambda_.Runtime.PYTHON_3_12,
         handler="index.handler",
         code=lambda_.Code.from_asset(str(code_dir)),
     )
+
+
+def lambda_stack(code_dir, body):
+    """A stack with a function whose ``current_version`` an alias points to, its code being ``body``."""
+    stack = cdk.Stack(cdk.App(), "App")
+    function = python_function(stack, code_dir, body)
     lambda_.Alias(stack, "Live", alias_name="live", version=function.current_version)
     return stack
 
@@ -388,16 +393,9 @@ def test_a_container_image_digest_is_kept_so_a_new_image_fails_the_snapshot():
 
 def test_a_cross_stack_reference_to_a_lambda_version_survives_a_code_change(tmp_path):
     def snapshots(body):
-        (tmp_path / "index.py").write_text(body)
         app = cdk.App()
         producer = cdk.Stack(app, "Producer")
-        function = lambda_.Function(
-            producer,
-            "Fn",
-            runtime=lambda_.Runtime.PYTHON_3_12,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(tmp_path)),
-        )
+        function = python_function(producer, tmp_path, body)
         consumer = cdk.Stack(app, "Consumer")
         cdk.CfnResource(
             consumer,
