@@ -1,5 +1,7 @@
 """Scaling the export tests synthesize, shared by the command-line tests and the export oracle."""
 
+from typing import Any
+
 import aws_cdk as cdk
 
 from mme_scaling_constructs import (
@@ -17,6 +19,22 @@ ENDPOINT_PROPERTIES = {
     "ServiceNamespace": "sagemaker",
     "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
 }
+
+
+def scaling_policy(name: str, policy_type: str, configuration: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    """An ``AWS::ApplicationAutoScaling::ScalingPolicy`` resource named ``name`` of ``policy_type``.
+
+    ``configuration`` is its ``StepScalingPolicyConfiguration`` or
+    ``TargetTrackingScalingPolicyConfiguration``, as ``policy_type`` says; ``properties`` add to
+    or replace the others (``ScalingTargetId`` is not set).
+    """
+    key = f"{'StepScaling' if policy_type == 'StepScaling' else 'TargetTrackingScaling'}PolicyConfiguration"
+    return {
+        "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "Properties": {"PolicyName": name, "PolicyType": policy_type, key: configuration, **properties},
+    }
+
+
 #: Step scaling on disk utilization: one instance in at or below 20 %, one out at or above 80 %.
 STEP_SPEC = StepScalingSpec(
     metric=MetricSpec(metric_name="DiskUtilization"),

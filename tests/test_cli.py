@@ -19,7 +19,7 @@ from mme_scaling_constructs import (
 )
 from mme_scaling_constructs.cli import main
 from tests.conftest import assert_lints_clean
-from tests.export_helpers import ENDPOINT_PROPERTIES, STEP_SPEC, metric_math_scaling
+from tests.export_helpers import ENDPOINT_PROPERTIES, STEP_SPEC, metric_math_scaling, scaling_policy
 
 
 @pytest.fixture(scope="module")
@@ -215,16 +215,7 @@ TRACKING_CONFIGURATION = {
 
 
 def _step_policy(**properties):
-    return {
-        "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
-        "Properties": {
-            "PolicyName": "up",
-            "PolicyType": "StepScaling",
-            "ScalingTargetId": {"Ref": "Target"},
-            "StepScalingPolicyConfiguration": STEP_CONFIGURATION,
-            **properties,
-        },
-    }
+    return scaling_policy("up", "StepScaling", STEP_CONFIGURATION, ScalingTargetId={"Ref": "Target"}, **properties)
 
 
 def _alarm(name, policy="Up"):
@@ -245,15 +236,7 @@ def _alarm(name, policy="Up"):
 
 
 def _tracking_policy(**properties):
-    return {
-        "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
-        "Properties": {
-            "PolicyName": "tracking",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": TRACKING_CONFIGURATION,
-            **properties,
-        },
-    }
+    return scaling_policy("tracking", "TargetTrackingScaling", TRACKING_CONFIGURATION, **properties)
 
 
 STEP_TEMPLATE = {"Resources": {"Target": TARGET, "Up": _step_policy(), "UpAlarm": _alarm("cpu-high")}}

@@ -26,6 +26,7 @@ from mme_scaling_constructs.errors import ConfigurationError
 from mme_scaling_constructs.redeploy import Clients, RedeployError
 from mme_scaling_constructs.redeploy.clients import REGION_PATTERN
 from mme_scaling_constructs.simulation.trace import MAX_INDEX, parse_trace
+from tests.export_helpers import ENDPOINT_PROPERTIES, scaling_policy
 
 REPO = Path(__file__).resolve().parent.parent
 TRACE = "minute,invocations\n0,10\n1,20\n2,15\n"
@@ -44,31 +45,23 @@ def _target(**properties: Any) -> dict[str, Any]:
             "MinCapacity": 1,
             "MaxCapacity": 4,
             "ResourceId": "endpoint/e/variant/AllTraffic",
-            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-            "ServiceNamespace": "sagemaker",
+            **ENDPOINT_PROPERTIES,
             **properties,
         },
     }
 
 
 def _policy(metric: str = "GPUUtilization", **properties: Any) -> dict[str, Any]:
-    return {
-        "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
-        "Properties": {
-            "PolicyName": "gpu",
-            "PolicyType": "TargetTrackingScaling",
-            "ScalingTargetId": {"Ref": "Target"},
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 50,
-                "CustomizedMetricSpecification": {
-                    "MetricName": metric,
-                    "Namespace": "/aws/sagemaker/Endpoints",
-                    "Statistic": "Average",
-                },
-            },
-            **properties,
+    configuration = {
+        "TargetValue": 50,
+        "CustomizedMetricSpecification": {
+            "MetricName": metric,
+            "Namespace": "/aws/sagemaker/Endpoints",
+            "Statistic": "Average",
         },
     }
+    target = {"Ref": "Target"}
+    return scaling_policy("gpu", "TargetTrackingScaling", configuration, ScalingTargetId=target, **properties)
 
 
 def _unnamed_policy() -> dict[str, Any]:
