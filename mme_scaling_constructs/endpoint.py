@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from aws_cdk import Annotations, Aws, Duration
+from aws_cdk import Annotations, Aws, CfnResource, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -245,7 +245,11 @@ class MultiModelEndpoint(Construct, VariantMetrics):
             enable_network_isolation=True if network_isolation else None,
         )
         # SageMaker checks the role's permissions when it creates the model: wait for the policy.
-        self.model.node.add_dependency(policy.dependable)
+        # (One jsii call on the resource where ``node.add_dependency`` makes two.)
+        if isinstance(policy.dependable, CfnResource):
+            self.model.add_resource_dependency(policy.dependable)
+        else:
+            self.model.node.add_dependency(policy.dependable)
 
         #: The variant's name.
         self.variant_name = variant_name
